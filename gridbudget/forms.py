@@ -1,0 +1,611 @@
+"""The one description of the three appendix tables.
+
+Everything that knows where a value lives derives from this module: the template
+writer (rows, labels, merges, formulas, defined names), the template reader (defined
+names), the label reader (official labels and their synonyms), the validator's cell
+references and the summaries (labels and kinds).
+
+Columns are declared here and nowhere else; rows are derived by walking a table's
+parts in order (see :func:`layout`). Formulas are written in terms of field keys:
+``{staff.actual}`` is the cell of that field, ``{range:ind.output@weight}`` the range of
+the column of the field ``weight`` across every repeated row of the section or block
+``ind.output``, and ``$c`` stands for the column key of a per-column row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field as dc_field
+from functools import lru_cache
+from typing import Iterator, Union
+
+# ---------------------------------------------------------------------------
+# Kinds of values
+# ---------------------------------------------------------------------------
+MONEY = "money"        # 万元, two decimals
+RATE = "rate"          # a ratio shown as a percentage with two decimals
+COUNT = "count"        # persons
+AREA = "area"          # ㎡
+SCORE = "score"        # points given (得分)
+WEIGHT = "weight"      # points available (分值)
+QUANTITY = "quantity"  # an indicator target or actual, as people write it
+TEXT = "text"          # free text
+NAME = "name"          # a name (unit, project, indicator)
+YEAR = "year"
+
+KIND_LABELS = {
+    MONEY: "金额（万元）", RATE: "比率", COUNT: "人数", AREA: "面积（㎡）", SCORE: "得分",
+    WEIGHT: "分值", QUANTITY: "指标值", TEXT: "文字", NAME: "名称", YEAR: "年度",
+}
+
+# Column letters are data of the form description; the index of a column is its
+# position in the sheet (0 = A).
+A, B, C, D, E, F, G, H, I = range(9)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One value a person types or a formula computes."""
+
+    key: str                      # relative to its table or block, e.g. "staff.actual"
+    label: str                    # the official Chinese label
+    kind: str
+    formula: str | None = None    # template formula in field keys; None: a person types it
+    required: bool = False
+    synonyms: tuple[str, ...] = ()
+    default: object = None        # pre-filled value in a blank template
+    prompt: str | None = None     # input message shown by Excel/WPS
+
+    @property
+    def computed(self) -> bool:
+        return self.formula is not None
+
+
+@dataclass(frozen=True)
+class Put:
+    """An item placed in a row: a static label or a field, spanning columns."""
+
+    col: int
+    text: str | None = None       # static text; may hold {year}, {prev_year}, {unit}
+    field: Field | None = None
+    span: int = 1                 # number of columns merged to the right
+    style: str = "label"          # title | header | label | note | footer | input | formula | blank
+    choices: tuple[str, ...] = ()  # drop-down list for an input (e.g. 二级指标 names)
+
+
+@dataclass(frozen=True)
+class Line:
+    """A fixed row."""
+
+    items: tuple[Put, ...]
+    height: float | None = None
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """Repeating rows: one row template, any number of rows (at least one)."""
+
+    key: str                      # block key, e.g. "projects" or "ind.output.quantity"
+    label: str
+    items: tuple[Put, ...]        # fields here are keyed relative to the block
+    count: int = 3
+    height: float | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """Consecutive parts that share a label merged down one column."""
+
+    key: str
+    label: Put | None
+    parts: tuple["Part", ...]
+
+
+Part = Union[Line, Repeat, Section]
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str                      # "basic" | "overall" | "project"
+    name: str                     # official name of the table
+    sheet: str                    # sheet name in the template
+    widths: tuple[float, ...]     # column widths, A onward
+    landscape: bool
+    parts: tuple[Part, ...]
+    repeat_rows: int = 0          # header rows repeated on every printed page
+    synonyms: tuple[str, ...] = ()
+
+    @property
+    def ncols(self) -> int:
+        return len(self.widths)
+
+
+# ---------------------------------------------------------------------------
+# Shared vocabulary
+# ---------------------------------------------------------------------------
+FUNDS_COLUMNS = (
+    # key, label, kind, synonyms
+    ("initial", "年初预算数", MONEY, ("年初预算",)),
+    ("budget", "全年预算数", MONEY, ("调整后预算数", "全年预算", "调整后预算")),
+    ("executed", "全年执行数", MONEY, ("预算执行数", "全年执行", "实际执行数", "执行数")),
+    ("weight", "分值", WEIGHT, ("权重",)),
+    ("rate", "执行率", RATE, ("预算执行率",)),
+    ("score", "得分", SCORE, ()),
+)
+
+INDICATOR_COLUMNS = (
+    ("name", "三级指标", NAME, ()),
+    ("target", "年度指标值", QUANTITY, ("指标值", "年度目标值", "预期指标值")),
+    ("actual", "实际完成值", QUANTITY, ("完成值", "实际完成情况", "全年实际值")),
+    ("weight", "分值", WEIGHT, ("权重",)),
+    ("score", "得分", SCORE, ()),
+    ("note", "偏差原因分析及改进措施", TEXT, ("偏差原因分析", "偏差原因", "未完成原因分析", "原因分析及改进措施")),
+)
+
+# 一级指标 -> (key, default weight, 二级指标 [(key, label, synonyms)])
+LEVEL1 = (
+    ("output", "产出指标", 50, (
+        ("quantity", "数量指标", ()),
+        ("quality", "质量指标", ()),
+        ("timeliness", "时效指标", ()),
+        ("cost", "成本指标", ()),
+    )),
+    ("benefit", "效益指标", 30, (
+        ("economic", "经济效益指标", ("经济效益",)),
+        ("social", "社会效益指标", ("社会效益",)),
+        ("ecological", "生态效益指标", ("生态效益",)),
+        ("sustainable", "可持续影响指标", ("可持续影响",)),
+    )),
+    ("satisfaction", "满意度指标", 10, (
+        ("service", "服务对象满意度指标", ("服务对象满意度", "满意度")),
+    )),
+)
+EXEC_RATE_WEIGHT = 10
+LEVEL1_NAMES = tuple(name for _, name, _, _ in LEVEL1)
+
+INCOME_ROWS = (
+    ("general", "一般公共预算", ("一般公共预算拨款", "一般公共预算资金")),
+    ("fund", "政府性基金拨款", ("政府性基金预算", "政府性基金")),
+    ("special", "纳入专户管理的非税收入拨款", ("纳入专户管理的非税收入", "非税收入拨款")),
+    ("other", "其他资金", ()),
+)
+EXPENSE_ROWS = (
+    ("basic", "基本支出", ()),
+    ("project", "项目支出", ()),
+)
+PROJECT_FUND_ROWS = (
+    ("current", "当年财政拨款", ("本年财政拨款", "财政拨款")),
+    ("carryover", "上年结转资金", ("上年结转",)),
+    ("other", "其他资金", ()),
+)
+
+
+# ---------------------------------------------------------------------------
+# Builders (small functions that keep the declarations below readable)
+# ---------------------------------------------------------------------------
+def _f(key, label, kind, *, formula=None, required=False, synonyms=(), default=None, prompt=None):
+    return Field(key, label, kind, formula, required, tuple(synonyms), default, prompt)
+
+
+_MONEY_PROMPT = "请填写金额，单位万元，保留两位小数；没有发生的填 0 或留空。"
+_SCORE_PROMPT = "得分应在 0 与本行分值之间。"
+_WEIGHT_PROMPT = "分值为 0 到 100 之间的数。"
+
+
+def _money_row(key: str, label: str, cols, *, col0: int, formula: str | None = None,
+               dash_first: bool = False, label_style: str = "label", span: int = 1) -> Line:
+    """A label in column A and one money field per column of ``cols``."""
+    items = [Put(A, text=label, style=label_style, span=span)]
+    for i, (ckey, clabel) in enumerate(cols):
+        col = col0 + i
+        if dash_first and i == 0:
+            items.append(Put(col, text="——", style="label"))
+            continue
+        fml = formula.replace("$c", ckey) if formula else None
+        items.append(Put(col, field=_f(f"{key}.{ckey}", f"{label.strip('：:')}（{clabel}）", MONEY,
+                                       formula=fml, prompt=None if fml else _MONEY_PROMPT),
+                         style="formula" if fml else "input"))
+    return Line(tuple(items), key=key)
+
+
+def _funds_header() -> tuple[Put, ...]:
+    return tuple([Put(B, text="", style="header")] + [
+        Put(C + i, text=label, style="header") for i, (_k, label, _kd, _s) in enumerate(FUNDS_COLUMNS)])
+
+
+def _funds_total_line(key_prefix: str, label: str, synonyms: tuple[str, ...]) -> Line:
+    items = [Put(B, text=label, style="label")]
+    for i, (ckey, clabel, kind, syn) in enumerate(FUNDS_COLUMNS):
+        col = C + i
+        fkey = f"{key_prefix}.{ckey}"
+        if ckey == "rate":
+            fld = _f(fkey, "执行率", RATE, synonyms=syn,
+                     formula=f"IF(N({{{key_prefix}.budget}})>0,{{{key_prefix}.executed}}/{{{key_prefix}.budget}},\"\")")
+            items.append(Put(col, field=fld, style="formula"))
+        elif ckey == "weight":
+            items.append(Put(col, field=_f(fkey, "分值", WEIGHT, synonyms=syn, default=EXEC_RATE_WEIGHT,
+                                           required=True, prompt="预算执行率分值，一般为 10 分。"), style="input"))
+        elif ckey == "score":
+            items.append(Put(col, field=_f(fkey, "得分", SCORE, required=True, prompt=_SCORE_PROMPT), style="input"))
+        else:
+            items.append(Put(col, field=_f(fkey, clabel, kind, synonyms=syn, required=ckey != "initial",
+                                           prompt=_MONEY_PROMPT), style="input"))
+    return Line(tuple(items), key=key_prefix)
+
+
+def _project_fund_line(rkey: str, label: str) -> Line:
+    """A sub-row of the project funds block: amounts only (national template A2)."""
+    items = [Put(B, text=label, style="label")]
+    for i, (ckey, clabel, kind, syn) in enumerate(FUNDS_COLUMNS[:3]):
+        items.append(Put(C + i, field=_f(f"funds.{rkey}.{ckey}", f"{label.replace('其中：', '')}（{clabel}）", MONEY,
+                                         prompt=_MONEY_PROMPT), style="input"))
+    items.extend(Put(C + i, style="blank") for i in range(3, len(FUNDS_COLUMNS)))
+    return Line(tuple(items), key=f"funds.{rkey}")
+
+
+def _goals() -> Section:
+    return Section("goals", Put(A, text="年度总体目标", style="header"), (
+        Line((Put(B, text="预期目标", style="header", span=4), Put(F, text="实际完成情况", style="header", span=4))),
+        Repeat("goals", "年度总体目标", (
+            Put(B, field=_f("expected", "预期目标", TEXT, prompt="每行填写一个目标；可在行内换行。"), span=4, style="input"),
+            Put(F, field=_f("achieved", "实际完成情况", TEXT), span=4, style="input"),
+        ), count=3, height=48),
+    ))
+
+
+def _indicator_row() -> tuple[Put, ...]:
+    items = []
+    for i, (ckey, clabel, kind, syn) in enumerate(INDICATOR_COLUMNS):
+        prompt = {"weight": _WEIGHT_PROMPT, "score": _SCORE_PROMPT,
+                  "target": "如 ≥100次、≤50万元、95%、定性。",
+                  "actual": "如 134条、40.6万元、98%；定性指标填 达成/部分达成/未达成 等。",
+                  "note": "未达成目标、扣分、超额完成较多（≥130%）时须说明原因及改进措施。"}.get(ckey)
+        items.append(Put(D + i, field=_f(ckey, clabel, kind, synonyms=syn, prompt=prompt), style="input"))
+    return tuple(items)
+
+
+def _indicator_tree() -> Section:
+    level1_parts: list[Part] = [Line((
+        Put(B, text="一级指标", style="header"), Put(C, text="二级指标", style="header"),
+        *[Put(D + i, text=label, style="header") for i, (_k, label, _kd, _s) in enumerate(INDICATOR_COLUMNS)],
+    ), height=30, key="ind.header")]
+    for l1key, l1name, l1weight, level2 in LEVEL1:
+        l2_sections = []
+        for l2key, l2name, l2syn in level2:
+            rows = 3 if l1key == "output" else 2
+            l2_sections.append(Section(
+                f"ind.{l1key}.{l2key}",
+                Put(C, field=_f(f"ind.{l1key}.{l2key}.label", "二级指标", NAME, default=l2name,
+                                synonyms=l2syn), style="input",
+                    choices=tuple(n for _k, n, _s in level2)),
+                (Repeat(f"ind.{l1key}.{l2key}", l2name, _indicator_row(), count=rows),),
+            ))
+        level1_parts.append(Section(
+            f"ind.{l1key}",
+            Put(B, field=_f(f"ind.{l1key}.label", "一级指标", NAME, default=l1name), style="input",
+                choices=LEVEL1_NAMES),
+            tuple(l2_sections),
+        ))
+        level1_parts.append(Line((
+            Put(B, text=f"{l1name}小计（标准分值{l1weight}分）", span=5, style="label"),
+            Put(G, field=_f(f"ind.{l1key}.weight_total", f"{l1name}分值小计", WEIGHT,
+                            formula=f"SUM({{range:ind.{l1key}@weight}})"), style="formula"),
+            Put(H, field=_f(f"ind.{l1key}.score_total", f"{l1name}得分小计", SCORE,
+                            formula=f"SUM({{range:ind.{l1key}@score}})"), style="formula"),
+            Put(I, style="blank"),
+        ), key=f"ind.{l1key}.subtotal"))
+    return Section("ind", Put(A, text="绩效指标", style="header"), tuple(level1_parts))
+
+
+def _total_line() -> Line:
+    weight = "+".join(["{funds.total.weight}"] + [f"{{ind.{k}.weight_total}}" for k, *_ in LEVEL1])
+    score = "+".join(["{funds.total.score}"] + [f"{{ind.{k}.score_total}}" for k, *_ in LEVEL1])
+    return Line((
+        Put(A, text="总分", style="header", span=6),
+        Put(G, field=_f("total.weight", "总分（分值）", WEIGHT, formula=weight), style="formula"),
+        Put(H, field=_f("total.score", "总分（得分）", SCORE, formula=score), style="formula"),
+        Put(I, style="blank"),
+    ), key="total", height=22)
+
+
+def _footer(ncols: int) -> Line:
+    return Line((Put(A, text="填表人：              填报日期：              联系电话：              单位负责人签字：",
+                     span=ncols, style="footer"),), height=24, key="footer")
+
+
+# ---------------------------------------------------------------------------
+# The three tables
+# ---------------------------------------------------------------------------
+_BASIC_COLS = (("prev_final", "{prev_year}年决算数"), ("budget", "{year}年预算数"), ("final", "{year}年决算数"))
+BASIC_COLUMN_SYNONYMS = {"prev_final": ("上年决算数", "上年决算"), "budget": ("本年预算数", "预算数"),
+                         "final": ("本年决算数", "决算数")}
+
+
+def _basic() -> Table:
+    cols = _BASIC_COLS
+    sangong = "{car.$c}+{abroad.$c}+{reception.$c}"
+    car = "{car_purchase.$c}+{car_operation.$c}"
+    projects = "SUM({range:projects@$c})+SUM({range:special_funds@$c})"
+    parts: list[Part] = [
+        Line((Put(A, text="{year}年度部门整体支出绩效评价基础数据表", span=7, style="title"),), height=30),
+        Line((Put(A, text="填报单位：", style="label"),
+              Put(B, field=_f("unit", "填报单位", NAME, required=True, synonyms=("单位名称", "部门名称")),
+                  span=3, style="input"),
+              Put(E, text="年度", style="label"),
+              Put(F, field=_f("year", "年度", YEAR, required=True), span=2, style="input"))),
+        Line((Put(A, text="财政供养人员情况（人）", style="header"), Put(B, text="编制数", style="header"),
+              Put(C, text="{year}年实际在职人数", style="header"), Put(D, text="控制率", style="header")), height=30),
+        Line((Put(A, text="", style="label"),
+              Put(B, field=_f("staff.authorized", "编制数", COUNT, required=True,
+                              prompt="机构编制部门核定的编制人数。"), style="input"),
+              Put(C, field=_f("staff.actual", "实际在职人数", COUNT, required=True,
+                              synonyms=("在职人数", "实有人数")), style="input"),
+              Put(D, field=_f("staff.rate", "控制率", RATE, synonyms=("人员控制率", "财政供养人员控制率"),
+                              formula="IF(N({staff.authorized})>0,{staff.actual}/{staff.authorized},\"\")"),
+                  style="formula"))),
+        Line((Put(A, text="经费控制情况（万元）", style="header"),
+              *[Put(B + i, text=label, style="header") for i, (_k, label) in enumerate(cols)]), height=30),
+        _money_row("sangong", "三公经费", cols, col0=B, formula=sangong),
+        _money_row("car", "   1、公务用车购置和维护经费", cols, col0=B, formula=car),
+        _money_row("car_purchase", "       其中：公车购置", cols, col0=B),
+        _money_row("car_operation", "             公车运行维护", cols, col0=B),
+        _money_row("abroad", "   2、出国经费", cols, col0=B),
+        _money_row("reception", "   3、公务接待", cols, col0=B),
+        _money_row("projects_total", "项目支出：", cols, col0=B, formula=projects),
+        Repeat("projects", "项目支出", (
+            Put(A, field=_f("name", "项目名称", NAME, prompt="每个项目一行，如：业务工作经费。"), style="input"),
+            *[Put(B + i, field=_f(k, label, MONEY, prompt=_MONEY_PROMPT), style="input")
+              for i, (k, label) in enumerate(cols)],
+        ), count=5),
+        Line((Put(A, text="    市级专项资金（一个专项一行）", style="label"),
+              *[Put(B + i, style="blank") for i in range(3)])),
+        Repeat("special_funds", "市级专项资金", (
+            Put(A, field=_f("name", "专项名称", NAME), style="input"),
+            *[Put(B + i, field=_f(k, label, MONEY, prompt=_MONEY_PROMPT), style="input")
+              for i, (k, label) in enumerate(cols)],
+        ), count=2),
+        _money_row("public", "公用经费", cols, col0=B),
+        _money_row("office", "    其中：办公经费", cols, col0=B),
+        _money_row("utilities", "          水费、电费、差旅费", cols, col0=B),
+        _money_row("meetings", "          会议费、培训费", cols, col0=B),
+        _money_row("procurement", "政府采购金额", cols, col0=B, dash_first=True),
+        _money_row("basic_adjust", "部门基本支出预算调整", cols, col0=B, dash_first=True),
+        Line((Put(A, text="楼堂馆所控制情况\n（{year}年完工项目）", style="header"),
+              Put(B, text="批复规模\n（㎡）", style="header"), Put(C, text="实际规模\n（㎡）", style="header"),
+              Put(D, text="规模控制率", style="header"), Put(E, text="预算投资\n（万元）", style="header"),
+              Put(F, text="实际投资\n（万元）", style="header"), Put(G, text="投资概算控制率", style="header")),
+             height=36),
+        Line((Put(A, field=_f("building.name", "楼堂馆所项目名称", NAME), style="input"),
+              Put(B, field=_f("building.approved_area", "批复规模", AREA), style="input"),
+              Put(C, field=_f("building.actual_area", "实际规模", AREA), style="input"),
+              Put(D, field=_f("building.area_rate", "规模控制率", RATE,
+                              formula="IF(N({building.approved_area})>0,{building.actual_area}/{building.approved_area},\"\")"),
+                  style="formula"),
+              Put(E, field=_f("building.budget", "预算投资", MONEY, prompt=_MONEY_PROMPT), style="input"),
+              Put(F, field=_f("building.actual", "实际投资", MONEY, prompt=_MONEY_PROMPT), style="input"),
+              Put(G, field=_f("building.invest_rate", "投资概算控制率", RATE,
+                              formula="IF(N({building.budget})>0,{building.actual}/{building.budget},\"\")"),
+                  style="formula"))),
+        Line((Put(A, text="厉行节约保障措施", style="header"),
+              Put(B, field=_f("thrift", "厉行节约保障措施", TEXT), span=6, style="input")), height=60),
+        Line((Put(A, text="说明：“项目支出”需要填报基本支出以外的所有项目支出情况，“公用经费”填报基本支出中的一般商品和服务支出。",
+                  span=7, style="note"),), height=30),
+        _footer(7),
+    ]
+    return Table("basic", "部门整体支出绩效评价基础数据表", "基础数据表",
+                 widths=(34, 13, 15, 13, 13, 13, 13), landscape=False, parts=tuple(parts), repeat_rows=0,
+                 synonyms=("基础数据表",))
+
+
+def _overall() -> Table:
+    income = [Line((Put(B, text="按收入性质分：", style="label", span=3),
+                    Put(E, text="按支出性质分：", style="label", span=4)))]
+    for i in range(max(len(INCOME_ROWS), len(EXPENSE_ROWS))):
+        items: list[Put] = []
+        if i < len(INCOME_ROWS):
+            k, label, syn = INCOME_ROWS[i]
+            items += [Put(B, text=("其中：" if i == 0 else "") + label, style="label", span=2),
+                      Put(D, field=_f(f"income.{k}", label, MONEY, synonyms=syn, prompt=_MONEY_PROMPT),
+                          style="input")]
+        if i < len(EXPENSE_ROWS):
+            k, label, syn = EXPENSE_ROWS[i]
+            items += [Put(E, text=("其中：" if i == 0 else "") + label, style="label", span=2),
+                      Put(G, field=_f(f"expense.{k}", label, MONEY, synonyms=syn, prompt=_MONEY_PROMPT),
+                          style="input"), Put(H, style="blank")]
+        else:
+            items += [Put(E, style="blank", span=4)]
+        income.append(Line(tuple(items)))
+    parts: list[Part] = [
+        Line((Put(A, text="{year}年度部门整体支出绩效自评表", span=9, style="title"),), height=30),
+        Line((Put(A, text="市级预算部门名称", span=2, style="header"),
+              Put(C, field=_f("unit", "市级预算部门名称", NAME, required=True,
+                              synonyms=("预算部门名称", "部门名称", "单位名称", "部门（单位）名称")),
+                  span=4, style="input"),
+              Put(G, text="年度", style="header"),
+              Put(H, field=_f("year", "年度", YEAR, required=True), span=2, style="input"))),
+        Section("funds", Put(A, text="年度预算申请（万元）", style="header"), (
+            Line(_funds_header(), height=30, key="funds.header"),
+            _funds_total_line("funds.total", "年度资金总额", ("总额", "资金总额")),
+            *income,
+        )),
+        _goals(),
+        _indicator_tree(),
+        _total_line(),
+        _footer(9),
+    ]
+    return Table("overall", "部门整体支出绩效自评表", "整体支出自评表",
+                 widths=(6, 14, 12, 26, 14, 14, 8, 8, 26), landscape=True, parts=tuple(parts),
+                 synonyms=("整体支出绩效自评表", "部门整体支出绩效自评表"))
+
+
+def _project() -> Table:
+    parts: list[Part] = [
+        Line((Put(A, text="{year}年度项目支出绩效自评表", span=9, style="title"),), height=30),
+        Line((Put(A, text="项目支出名称", span=2, style="header"),
+              Put(C, field=_f("name", "项目支出名称", NAME, required=True, synonyms=("项目名称",)),
+                  span=4, style="input"),
+              Put(G, text="年度", style="header"),
+              Put(H, field=_f("year", "年度", YEAR, required=True), span=2, style="input"))),
+        Line((Put(A, text="主管部门", span=2, style="header"),
+              Put(C, field=_f("department", "主管部门", NAME, required=True), span=2, style="input"),
+              Put(E, text="实施单位", style="header"),
+              Put(F, field=_f("unit", "实施单位", NAME, required=True), span=4, style="input"))),
+        Section("funds", Put(A, text="项目资金（万元）", style="header"), (
+            Line(_funds_header(), height=30, key="funds.header"),
+            _funds_total_line("funds.total", "年度资金总额", ("总额", "资金总额", "项目资金总额")),
+            *[_project_fund_line(k, ("其中：" if i == 0 else "") + label)
+              for i, (k, label, _syn) in enumerate(PROJECT_FUND_ROWS)],
+        )),
+        _goals(),
+        _indicator_tree(),
+        _total_line(),
+        _footer(9),
+    ]
+    return Table("project", "项目支出绩效自评表", "项目支出自评表-1",
+                 widths=(6, 14, 12, 26, 14, 14, 8, 8, 26), landscape=True, parts=tuple(parts),
+                 synonyms=("项目支出绩效自评表", "项目绩效自评表"))
+
+
+BASIC = _basic()
+OVERALL = _overall()
+PROJECT = _project()
+TABLES = {t.key: t for t in (BASIC, OVERALL, PROJECT)}
+PROJECT_SHEET_PREFIX = "项目支出自评表-"
+GUIDE_SHEET = "填表说明"
+
+
+def project_sheet_name(n: int) -> str:
+    return f"{PROJECT_SHEET_PREFIX}{n}"
+
+
+# ---------------------------------------------------------------------------
+# Layout: rows derived from the parts
+# ---------------------------------------------------------------------------
+@dataclass
+class PlacedRepeat:
+    block: Repeat
+    first: int                    # 0-based row of the first repeated row
+    count: int
+    cols: dict[str, int]          # field key (relative to block) -> column
+
+    @property
+    def last(self) -> int:
+        return self.first + self.count - 1
+
+
+@dataclass
+class Placed:
+    """A table laid out: each part placed on concrete rows."""
+
+    table: Table
+    lines: list[tuple[int, Line]] = dc_field(default_factory=list)
+    repeats: dict[str, PlacedRepeat] = dc_field(default_factory=dict)
+    sections: dict[str, tuple[int, int, Section]] = dc_field(default_factory=dict)
+    fields: dict[str, tuple[int, int, Field]] = dc_field(default_factory=dict)   # key -> (row, col, field)
+    nrows: int = 0
+
+    def cell(self, key: str) -> tuple[int, int]:
+        r, c, _ = self.fields[key]
+        return r, c
+
+    def section_rows(self, key: str) -> tuple[int, int]:
+        if key in self.repeats:
+            rep = self.repeats[key]
+            return rep.first, rep.last
+        first, last, _ = self.sections[key]
+        return first, last
+
+    def repeats_in(self, key: str) -> list[PlacedRepeat]:
+        """The repeated blocks inside a section (or the block itself), in order."""
+        if key in self.repeats:
+            return [self.repeats[key]]
+        return [r for k, r in self.repeats.items() if k == key or k.startswith(key + ".")]
+
+
+def layout(table: Table, counts: dict[str, int] | None = None) -> Placed:
+    """Place a table's parts on rows. ``counts`` overrides the row count of blocks."""
+    counts = counts or {}
+    placed = Placed(table)
+
+    def walk(part: Part, row: int) -> int:
+        if isinstance(part, Line):
+            placed.lines.append((row, part))
+            for it in part.items:
+                if it.field is not None:
+                    placed.fields[it.field.key] = (row, it.col, it.field)
+            return row + 1
+        if isinstance(part, Repeat):
+            n = max(1, counts.get(part.key, part.count))
+            cols = {it.field.key: it.col for it in part.items if it.field is not None}
+            placed.repeats[part.key] = PlacedRepeat(part, row, n, cols)
+            return row + n
+        start = row
+        if part.label is not None and part.label.field is not None:
+            placed.fields[part.label.field.key] = (row, part.label.col, part.label.field)
+        for p in part.parts:
+            row = walk(p, row)
+        placed.sections[part.key] = (start, row - 1, part)
+        return row
+
+    row = 0
+    for p in table.parts:
+        row = walk(p, row)
+    placed.nrows = row
+    return placed
+
+
+def iter_fields(table: Table) -> Iterator[tuple[str, Field, str | None]]:
+    """Every field of a table: (key, field, block key or None). Block fields are keyed block.key."""
+    def walk(part: Part):
+        if isinstance(part, Line):
+            for it in part.items:
+                if it.field is not None:
+                    yield it.field.key, it.field, None
+        elif isinstance(part, Repeat):
+            for it in part.items:
+                if it.field is not None:
+                    yield f"{part.key}.{it.field.key}", it.field, part.key
+        else:
+            if part.label is not None and part.label.field is not None:
+                yield part.label.field.key, part.label.field, None
+            for p in part.parts:
+                yield from walk(p)
+    for p in table.parts:
+        yield from walk(p)
+
+
+# ---------------------------------------------------------------------------
+# Defined names
+# ---------------------------------------------------------------------------
+NAME_PREFIX = "gb_"
+FORM_MARKER = "gb_form_"   # + table key: marks the sheet (points at the title cell)
+
+
+def defined_name(key: str) -> str:
+    """The defined name of a field or block column key (sheet-scoped)."""
+    return NAME_PREFIX + key.replace(".", "_")
+
+
+@lru_cache(maxsize=None)
+def name_index(table_key: str) -> dict[str, str]:
+    """defined name -> field key (for fields) or block.column key (for block columns)."""
+    out: dict[str, str] = {}
+    for key, _f_, _blk in iter_fields(TABLES[table_key]):
+        name = defined_name(key)
+        if name in out:
+            raise ValueError(f"duplicate defined name {name} in {table_key}")
+        out[name] = key
+    return out
+
+
+def col_letter(c: int) -> str:
+    s = ""
+    c += 1
+    while c:
+        c, rem = divmod(c - 1, 26)
+        s = chr(65 + rem) + s
+    return s
+
+
+def a1(r: int, c: int) -> str:
+    return f"{col_letter(c)}{r + 1}"

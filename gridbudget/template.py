@@ -1,0 +1,394 @@
+"""Write the standardized workbook (blank, or filled from submission data).
+
+Everything here is derived from :mod:`gridbudget.forms`: rows, labels, merges,
+formulas, defined names, validation and print set-up. No cell address is written
+in this module.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from . import forms
+from .forms import Field, Line, Placed, Put, Repeat, Table, a1, col_letter, defined_name, layout
+from .fsutil import atomic_write_bytes
+
+FONT = "宋体"
+INPUT_FILL = "#FFF9DB"      # pale yellow: a person types here
+FORMULA_FILL = "#E3EEF9"    # pale blue: computed, locked
+HEADER_FILL = "#EDEDED"
+BLANK_FILL = "#F5F5F5"
+
+NUM_FORMATS = {
+    forms.MONEY: "0.00", forms.RATE: "0.00%", forms.COUNT: "0", forms.AREA: "0.00",
+    forms.SCORE: "0.00", forms.WEIGHT: "0.00",
+}
+
+_PLACEHOLDER = re.compile(r"\{(range:)?([^{}@]+)(?:@([^{}]+))?\}")
+
+
+@dataclass
+class TemplateOptions:
+    unit: str | None = None
+    year: int | None = None
+    projects: int = 1
+    department: str | None = None
+
+
+def resolve_formula(formula: str, placed: Placed) -> str:
+    """Turn a formula written in field keys into an A1 formula for this layout."""
+    def sub(m: re.Match) -> str:
+        is_range, key, col_key = m.group(1), m.group(2), m.group(3)
+        if is_range:
+            reps = placed.repeats_in(key)
+            if not reps:
+                raise KeyError(f"no repeated rows under {key}")
+            col = reps[0].cols[col_key]
+            first = min(r.first for r in reps)
+            last = max(r.last for r in reps)
+            return f"{col_letter(col)}{first + 1}:{col_letter(col)}{last + 1}"
+        r, c = placed.cell(key)
+        return a1(r, c)
+    return "=" + _PLACEHOLDER.sub(sub, formula)
+
+
+def _text(s: str, ctx: dict[str, Any]) -> str:
+    return s.format(**ctx) if "{" in s else s
+
+
+class _Formats:
+    def __init__(self, wb):
+        base = {"font_name": FONT, "font_size": 10, "valign": "vcenter", "text_wrap": True}
+        boxed = dict(base, border=1)
+        self.wb = wb
+        self.cache: dict[tuple, Any] = {}
+        self.spec = {
+            "title": dict(base, bold=True, font_size=16, align="center"),
+            "header": dict(boxed, bold=True, align="center", bg_color=HEADER_FILL),
+            "label": dict(boxed, align="left"),
+            "note": dict(base, font_size=9, align="left"),
+            "footer": dict(base, align="left"),
+            "blank": dict(boxed, bg_color=BLANK_FILL),
+            "input": dict(boxed, bg_color=INPUT_FILL, locked=False),
+            "formula": dict(boxed, bg_color=FORMULA_FILL, locked=True),
+        }
+
+    def get(self, style: str, kind: str | None = None, align: str | None = None):
+        key = (style, kind, align)
+        if key not in self.cache:
+            spec = dict(self.spec[style])
+            if kind in NUM_FORMATS:
+                spec["num_format"] = NUM_FORMATS[kind]
+                spec.setdefault("align", "right")
+            elif kind == forms.YEAR:
+                spec["align"] = "center"
+            elif style in ("input", "formula"):
+                spec.setdefault("align", "left")
+            if align:
+                spec["align"] = align
+            self.cache[key] = self.wb.add_format(spec)
+        return self.cache[key]
+
+
+def _validation(field: Field, choices: tuple[str, ...]) -> dict | None:
+    if choices:
+        return {"validate": "list", "source": list(choices), "input_title": field.label[:32],
+                "input_message": (field.prompt or "请从下拉列表选择。")[:255],
+                "error_title": "请从列表选择", "error_message": f"{field.label}应为：" + "、".join(choices),
+                "error_type": "warning"}
+    kind = field.kind
+    msg = field.prompt
+    if kind == forms.MONEY:
+        return {"validate": "decimal", "criteria": ">=", "value": 0, "input_title": "金额（万元）",
+                "input_message": msg or "请填写金额（万元）。", "error_title": "金额有误",
+                "error_message": "请填写不小于 0 的数字，单位万元，不要带“万元”等文字。"}
+    if kind == forms.WEIGHT:
+        return {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
+                "input_title": "分值", "input_message": msg or "分值为 0 到 100 之间的数。",
+                "error_title": "分值有误", "error_message": "分值应为 0 到 100 之间的数字。"}
+    if kind == forms.SCORE:
+        return {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
+                "input_title": "得分", "input_message": msg or "得分应在 0 与本行分值之间。",
+                "error_title": "得分有误", "error_message": "得分应为 0 到 100 之间的数字，且不超过本行分值。"}
+    if kind == forms.COUNT:
+        return {"validate": "integer", "criteria": ">=", "value": 0, "input_title": "人数",
+                "input_message": msg or "请填写整数人数。", "error_title": "人数有误",
+                "error_message": "请填写不小于 0 的整数。"}
+    if kind == forms.AREA:
+        return {"validate": "decimal", "criteria": ">=", "value": 0, "input_title": "面积（㎡）",
+                "input_message": "请填写面积，单位平方米。", "error_title": "面积有误",
+                "error_message": "请填写不小于 0 的数字（平方米）。"}
+    if kind == forms.YEAR:
+        return {"validate": "integer", "criteria": "between", "minimum": 2000, "maximum": 2100,
+                "input_title": "年度", "input_message": "四位数年度，如 2024。", "error_title": "年度有误",
+                "error_message": "请填写四位数年度，如 2024。"}
+    if msg:
+        return {"validate": "any", "input_title": field.label[:32], "input_message": msg[:255]}
+    return None
+
+
+def _cell_value(v: Any) -> Any:
+    """A value from submission data, as it should be written into a cell."""
+    if isinstance(v, Decimal):
+        return float(v) if v == v.to_integral_value() or abs(v.as_tuple().exponent) <= 10 else str(v)
+    return v
+
+
+class _SheetWriter:
+    def __init__(self, wb, fmt: _Formats, table: Table, sheet_name: str, ctx: dict[str, Any],
+                 data: dict[str, Any] | None):
+        self.wb, self.fmt, self.table, self.name, self.ctx = wb, fmt, table, sheet_name, ctx
+        self.data = data or {}
+        counts = {}
+        for key, rows in self.data.get("__blocks__", {}).items():
+            counts[key] = max(len(rows), _default_count(table, key))
+        self.placed = layout(table, counts)
+        self.ws = wb.add_worksheet(sheet_name)
+
+    # -- names ---------------------------------------------------------------
+    def _name(self, name: str, r1: int, c1: int, r2: int | None = None, c2: int | None = None) -> None:
+        quoted = "'" + self.name.replace("'", "''") + "'"
+        ref = f"${col_letter(c1)}${r1 + 1}"
+        if r2 is not None and (r2, c2) != (r1, c1):
+            ref += f":${col_letter(c2)}${r2 + 1}"
+        self.wb.define_name(f"{quoted}!{name}", f"={quoted}!{ref}")
+
+    # -- writing -------------------------------------------------------------
+    def _put(self, row: int, it: Put, value: Any = None, last_row: int | None = None) -> None:
+        """Write one item; last_row > row merges down (section labels)."""
+        ws = self.ws
+        fld = it.field
+        kind = fld.kind if fld else None
+        style = it.style
+        fmt = self.fmt.get(style, kind, "center" if (last_row is not None and last_row > row) else None)
+        content: Any
+        if fld is not None and fld.computed:
+            content = resolve_formula(fld.formula, self.placed)
+        elif fld is not None:
+            content = value if value is not None else fld.default
+        else:
+            content = _text(it.text or "", self.ctx)
+        r2 = last_row if last_row is not None else row
+        c2 = it.col + it.span - 1
+        if (r2, c2) != (row, it.col):
+            if isinstance(content, str) and content.startswith("="):
+                ws.merge_range(row, it.col, r2, c2, "", fmt)
+                ws.write_formula(row, it.col, content, fmt, "")
+            else:
+                ws.merge_range(row, it.col, r2, c2, "", fmt)
+                self._write(row, it.col, content, fmt)
+        elif isinstance(content, str) and content.startswith("=") and fld is not None and fld.computed:
+            ws.write_formula(row, it.col, content, fmt, "")
+        else:
+            self._write(row, it.col, content, fmt)
+
+    def _write(self, row: int, col: int, content: Any, fmt) -> None:
+        content = _cell_value(content)
+        if content is None or content == "":
+            self.ws.write_blank(row, col, None, fmt)
+        elif isinstance(content, bool):
+            self.ws.write_boolean(row, col, content, fmt)
+        elif isinstance(content, (int, float)):
+            self.ws.write_number(row, col, content, fmt)
+        else:
+            self.ws.write_string(row, col, str(content), fmt)
+
+    def write(self) -> Placed:
+        ws, placed, table = self.ws, self.placed, self.table
+        for c, w in enumerate(table.widths):
+            ws.set_column(c, c, w)
+        fields_data: dict[str, Any] = self.data.get("__fields__", {})
+        # fixed lines
+        for row, line in placed.lines:
+            height = max([line.height or 0] + [
+                _text_height(fields_data.get(it.field.key), self._width(it)) for it in line.items if it.field])
+            if height:
+                ws.set_row(row, height)
+            for it in line.items:
+                val = fields_data.get(it.field.key) if it.field else None
+                self._put(row, it, val)
+                if it.field is not None:
+                    self._field_extras(it, row, row)
+        # section labels (merged down their rows)
+        for key, (first, last, section) in placed.sections.items():
+            lab = section.label
+            if lab is None:
+                continue
+            val = fields_data.get(lab.field.key) if lab.field else None
+            self._put(first, lab, val, last_row=last)
+            if lab.field is not None:
+                self._field_extras(lab, first, first)
+        # repeated rows
+        blocks: dict[str, list[dict[str, Any]]] = self.data.get("__blocks__", {})
+        for key, rep in placed.repeats.items():
+            rows = blocks.get(key, [])
+            for i in range(rep.count):
+                row = rep.first + i
+                rowdata = rows[i] if i < len(rows) else {}
+                height = max([rep.block.height or 0] + [
+                    _text_height(rowdata.get(it.field.key), self._width(it)) for it in rep.block.items if it.field])
+                if height:
+                    ws.set_row(row, height)
+                for it in rep.block.items:
+                    self._put(row, it, rowdata.get(it.field.key) if it.field else None)
+            for it in rep.block.items:
+                if it.field is not None:
+                    self._name(defined_name(f"{key}.{it.field.key}"), rep.first, it.col, rep.last, it.col)
+                    self._validate(it, rep.first, rep.last)
+        self._name(forms.FORM_MARKER + table.key, 0, 0)
+        self._page_setup()
+        return placed
+
+    def _width(self, it: Put) -> float:
+        return sum(self.table.widths[it.col:it.col + it.span])
+
+    def _field_extras(self, it: Put, r1: int, r2: int) -> None:
+        self._name(defined_name(it.field.key), r1, it.col)
+        self._validate(it, r1, r2)
+
+    def _validate(self, it: Put, r1: int, r2: int) -> None:
+        if it.field is None or it.field.computed:
+            return
+        v = _validation(it.field, it.choices)
+        if v:
+            self.ws.data_validation(r1, it.col, r2, it.col, v)
+
+    def _page_setup(self) -> None:
+        ws, table = self.ws, self.table
+        ws.set_paper(9)  # A4
+        if table.landscape:
+            ws.set_landscape()
+        else:
+            ws.set_portrait()
+        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+        ws.center_horizontally()
+        ws.repeat_rows(0, 1)
+        ws.freeze_panes(2, 0)
+        ws.set_footer("&C第 &P 页，共 &N 页")
+        ws.protect("", {"format_cells": False, "format_columns": True, "format_rows": True,
+                        "insert_rows": True, "delete_rows": True, "select_locked_cells": True,
+                        "select_unlocked_cells": True, "sort": False, "autofilter": False})
+
+
+def _text_height(value: Any, width: float) -> float:
+    """Row height (points) that shows wrapped text whole; 0 when the default will do."""
+    if not isinstance(value, str) or not value:
+        return 0
+    per_line = max(1.0, width * 0.95)
+    lines = 0
+    for part in value.split("\n"):
+        units = sum(2 if ord(ch) > 0x2E7F else 1 for ch in part)
+        lines += max(1, -(-int(units) // int(per_line)))
+    return 0 if lines <= 1 else 14.0 * lines + 4
+
+
+def _default_count(table: Table, key: str) -> int:
+    placed = layout(table)
+    rep = placed.repeats.get(key)
+    return rep.count if rep else 1
+
+
+GUIDE_LINES = (
+    ("填表说明", "title"),
+    ("本工作簿包含部门整体支出绩效自评的三张附表：基础数据表、整体支出自评表、项目支出自评表（每个项目一张）。", None),
+    ("颜色：淡黄色单元格由单位填写；淡蓝色单元格为公式自动计算，已锁定，请勿改写；灰色单元格不需填写。", None),
+    ("金额单位均为万元，保留两位小数；请填写数字，不要在金额单元格中加“万元”等文字。", None),
+    ("执行率 = 全年执行数 ÷ 全年预算数；控制率 = 实际在职人数 ÷ 编制数；三公经费、公务用车经费自动求和。", None),
+    ("评分权重（财预〔2020〕10号）：预算执行率 10 分，产出指标 50 分，效益指标 30 分，满意度指标 10 分，合计 100 分。", None),
+    ("三级指标：每个二级指标下预留了空行，行数不够时，在该指标块中间（不要在最后一行之后）插入整行，小计与总分公式会自动包含新行。", None),
+    ("年度指标值写法示例：≥100次、≤50万元、95%、定性；实际完成值示例：134条、40.6万元、98%、达成。", None),
+    ("偏差原因分析及改进措施：未达成目标、扣分、实际完成值超过目标 30% 以上、预算执行率低于 90% 时必须填写原因。", None),
+    ("增加项目：右键单击“项目支出自评表-1”工作表标签，选择“移动或复制工作表”并勾选“建立副本”，再改名为“项目支出自评表-2”等；"
+     "也可运行 gridbudget template --projects N 生成含 N 张项目表的新模板。", None),
+    ("工作表已保护（无密码），如需调整格式可在“审阅 → 撤销工作表保护”后操作；公式单元格请勿改写。", None),
+    ("填好后运行 gridbudget validate 文件名.xlsx 检查，按提示逐项修改。", None),
+)
+
+
+def _write_guide(wb, fmt: _Formats, ctx: dict[str, Any]) -> None:
+    ws = wb.add_worksheet(forms.GUIDE_SHEET)
+    ws.set_column(0, 0, 110)
+    title = wb.add_format({"font_name": FONT, "bold": True, "font_size": 16})
+    body = wb.add_format({"font_name": FONT, "font_size": 11, "text_wrap": True, "valign": "top"})
+    for i, (text, style) in enumerate(GUIDE_LINES):
+        if style == "title":
+            ws.write_string(i, 0, f"{ctx['year']}年度部门整体支出绩效自评附表  填表说明", title)
+            ws.set_row(i, 28)
+        else:
+            ws.write_string(i, 0, f"{i}. {text}", body)
+            ws.set_row(i, 34)
+    row = len(GUIDE_LINES) + 1
+    legend = [("单位填写", "input"), ("自动计算（锁定）", "formula"), ("不需填写", "blank")]
+    for j, (label, style) in enumerate(legend):
+        ws.write_string(row + j, 0, label, fmt.get(style))
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+
+
+def build_workbook(opts: TemplateOptions | None = None, data: dict[str, Any] | None = None) -> bytes:
+    """Build the workbook and return its bytes (deterministic for equal inputs).
+
+    ``data`` is flat submission data as produced by :func:`gridbudget.submission.flatten`:
+    ``{"basic": {"__fields__": {...}, "__blocks__": {...}}, "overall": {...}, "projects": [...]}``.
+    """
+    import xlsxwriter
+
+    opts = opts or TemplateOptions()
+    data = data or {}
+    year = opts.year or _data_year(data) or _dt.date.today().year - 1
+    unit = opts.unit or ""
+    ctx = {"year": year, "prev_year": year - 1, "unit": unit}
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                   "strings_to_numbers": False})
+    wb.set_properties({"title": f"{year}年度部门整体支出绩效自评附表", "author": "gridbudget",
+                       "created": _dt.datetime(2000, 1, 1), "comments": "gridbudget template"})
+    wb.set_calc_mode("auto")
+    fmt = _Formats(wb)
+    _write_guide(wb, fmt, ctx)
+
+    def with_header(tdata: dict | None, extra: dict[str, Any]) -> dict:
+        tdata = {"__fields__": dict((tdata or {}).get("__fields__", {})), "__blocks__": (tdata or {}).get("__blocks__", {})}
+        for k, v in extra.items():
+            if v not in (None, "") and tdata["__fields__"].get(k) in (None, ""):
+                tdata["__fields__"][k] = v
+        return tdata
+
+    header = {"unit": unit or None, "year": year}
+    _SheetWriter(wb, fmt, forms.BASIC, forms.BASIC.sheet, ctx, with_header(data.get("basic"), header)).write()
+    _SheetWriter(wb, fmt, forms.OVERALL, forms.OVERALL.sheet, ctx, with_header(data.get("overall"), header)).write()
+    projects = list(data.get("projects") or [])
+    n = max(opts.projects, len(projects), 1)
+    for i in range(n):
+        pdata = projects[i] if i < len(projects) else None
+        extra = {"year": year, "unit": unit or None, "department": opts.department}
+        _SheetWriter(wb, fmt, forms.PROJECT, forms.project_sheet_name(i + 1), ctx, with_header(pdata, extra)).write()
+    wb.worksheets()[1].activate()
+    wb.close()
+    return buf.getvalue()
+
+
+def _data_year(data: dict[str, Any]) -> int | None:
+    for part in (data.get("overall"), data.get("basic")):
+        if part:
+            y = part.get("__fields__", {}).get("year")
+            if y not in (None, ""):
+                try:
+                    return int(Decimal(str(y)))
+                except Exception:
+                    return None
+    return None
+
+
+def write_template(path: str | Path, opts: TemplateOptions | None = None, data: dict[str, Any] | None = None) -> Path:
+    """Write the workbook atomically to ``path``."""
+    path = Path(path)
+    atomic_write_bytes(path, build_workbook(opts, data))
+    return path
