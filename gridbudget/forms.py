@@ -112,8 +112,8 @@ class Table:
     widths: tuple[float, ...]     # column widths, A onward
     landscape: bool
     parts: tuple[Part, ...]
-    repeat_rows: int = 0          # header rows repeated on every printed page
     synonyms: tuple[str, ...] = ()
+    page_breaks: tuple[str, ...] = ()   # sections that start a new printed page
 
     @property
     def ncols(self) -> int:
@@ -393,7 +393,7 @@ def _basic() -> Table:
         _footer(7),
     ]
     return Table("basic", "部门整体支出绩效评价基础数据表", "基础数据表",
-                 widths=(34, 13, 15, 13, 13, 13, 13), landscape=False, parts=tuple(parts), repeat_rows=0,
+                 widths=(34, 13, 15, 13, 13, 13, 13), landscape=False, parts=tuple(parts),
                  synonyms=("基础数据表",))
 
 
@@ -435,7 +435,7 @@ def _overall() -> Table:
     ]
     return Table("overall", "部门整体支出绩效自评表", "整体支出自评表",
                  widths=(6, 14, 12, 26, 14, 14, 8, 8, 26), landscape=True, parts=tuple(parts),
-                 synonyms=("整体支出绩效自评表", "部门整体支出绩效自评表"))
+                 synonyms=("整体支出绩效自评表", "部门整体支出绩效自评表"), page_breaks=("ind",))
 
 
 def _project() -> Table:
@@ -463,7 +463,7 @@ def _project() -> Table:
     ]
     return Table("project", "项目支出绩效自评表", "项目支出自评表-1",
                  widths=(6, 14, 12, 26, 14, 14, 8, 8, 26), landscape=True, parts=tuple(parts),
-                 synonyms=("项目支出绩效自评表", "项目绩效自评表"))
+                 synonyms=("项目支出绩效自评表", "项目绩效自评表"), page_breaks=("ind",))
 
 
 BASIC = _basic()

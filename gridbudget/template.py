@@ -272,6 +272,9 @@ class _SheetWriter:
         ws.repeat_rows(0, 1)
         ws.freeze_panes(2, 0)
         ws.set_footer("&C第 &P 页，共 &N 页")
+        breaks = [self.placed.section_rows(k)[0] for k in table.page_breaks]
+        if breaks:
+            ws.set_h_pagebreaks(breaks)
         ws.protect("", {"format_cells": False, "format_columns": True, "format_rows": True,
                         "insert_rows": True, "delete_rows": True, "select_locked_cells": True,
                         "select_unlocked_cells": True, "sort": False, "autofilter": False})
@@ -314,16 +317,17 @@ GUIDE_LINES = (
 
 def _write_guide(wb, fmt: _Formats, ctx: dict[str, Any]) -> None:
     ws = wb.add_worksheet(forms.GUIDE_SHEET)
-    ws.set_column(0, 0, 110)
+    ws.set_column(0, 0, 64)
     title = wb.add_format({"font_name": FONT, "bold": True, "font_size": 16})
-    body = wb.add_format({"font_name": FONT, "font_size": 11, "text_wrap": True, "valign": "top"})
+    body = wb.add_format({"font_name": FONT, "font_size": 10, "text_wrap": True, "valign": "top"})
     for i, (text, style) in enumerate(GUIDE_LINES):
         if style == "title":
             ws.write_string(i, 0, f"{ctx['year']}年度部门整体支出绩效自评附表  填表说明", title)
             ws.set_row(i, 28)
         else:
-            ws.write_string(i, 0, f"{i}. {text}", body)
-            ws.set_row(i, 34)
+            line = f"{i}. {text}"
+            ws.write_string(i, 0, line, body)
+            ws.set_row(i, max(20, _text_height(line, 56)))
     row = len(GUIDE_LINES) + 1
     legend = [("单位填写", "input"), ("自动计算（锁定）", "formula"), ("不需填写", "blank")]
     for j, (label, style) in enumerate(legend):
