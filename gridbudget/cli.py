@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 import typer
 
@@ -61,6 +61,44 @@ def fill_cmd(
     unit = (nested.get("basic") or {}).get("unit") or (nested.get("overall") or {}).get("unit")
     write_template(output, TemplateOptions(unit=unit, projects=max(1, len(flat["projects"]))), flat)
     typer.echo(f"已生成：{output}")
+
+
+def _read(path: Path):
+    """Read a workbook; a file that cannot be read exits with code 2 and a Chinese message."""
+    from .book import ReadError
+    from .reader import read_submission
+
+    try:
+        return read_submission(path)
+    except ReadError as exc:
+        _fail(exc.message, EXIT_UNREADABLE)
+
+
+@app.command("export")
+def export_cmd(
+    workbook: Path = typer.Argument(..., help="已填写的自评附表工作簿（.xlsx/.xlsm/.xls/.et/.ods）"),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="输出 JSON 文件；省略则打印到屏幕"),
+    fmt: str = typer.Option("json", "--format", help="输出格式：json"),
+    sources: bool = typer.Option(True, "--sources/--no-sources", help="是否附上每个值所在的单元格"),
+) -> None:
+    """读取工作簿，按统一数据结构导出为 JSON（可再用 gridbudget fill 写回模板）。"""
+    from .export import export_submission
+    from .fsutil import atomic_write_bytes, refuse_overwrite
+    from .submission import dumps
+
+    if fmt != "json":
+        _fail(f"不支持的格式 {fmt}：目前只支持 json。")
+    sub = _read(workbook)
+    text = dumps(export_submission(sub, with_sources=sources)) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        refuse_overwrite(output, [workbook])
+    except ValueError as exc:
+        _fail(str(exc))
+    atomic_write_bytes(output, text.encode("utf-8"))
+    typer.echo(f"已导出：{output}", err=True)
 
 
 def main() -> None:

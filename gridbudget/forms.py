@@ -598,6 +598,12 @@ def name_index(table_key: str) -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=None)
+def name_targets(table_key: str) -> dict[str, tuple[str, str | None]]:
+    """defined name -> (field key, block key or None)."""
+    return {defined_name(key): (key, block) for key, _f_, block in iter_fields(TABLES[table_key])}
+
+
 def col_letter(c: int) -> str:
     s = ""
     c += 1

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import forms
-from .forms import Field, Line, Placed, Put, Repeat, Table, a1, col_letter, defined_name, layout
+from .forms import Field, Placed, Put, Table, a1, col_letter, defined_name, layout
 from .fsutil import atomic_write_bytes
 
 FONT = "宋体"

@@ -7,7 +7,6 @@ from a throwaway profile whose Standard library holds the module.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path

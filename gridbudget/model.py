@@ -1,0 +1,216 @@
+"""The data model of one unit's submission, as read from a workbook.
+
+Every value keeps the raw cell content, where it came from (sheet and cell) and
+whether a formula produced it; its meaning (an amount in 万元, a target with its
+operator, …) is derived on demand through :mod:`gridbudget.values`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Iterator
+
+from . import forms
+from .values import (Amount, Quantity, is_blank, normalize_text, parse_amount, parse_count, parse_quantity,
+                     parse_rate, parse_score)
+
+TABLE_NAMES = {"basic": forms.BASIC.name, "overall": forms.OVERALL.name, "project": forms.PROJECT.name}
+
+
+@dataclass(slots=True)
+class Val:
+    """One cell's content and its origin."""
+
+    raw: Any                       # cached value for a formula (None when there is none)
+    sheet: str | None = None
+    cell: str | None = None        # A1 address (the merged range's anchor)
+    formula: str | None = None     # formula text when the cell holds a formula ("" if unknown)
+    error: str | None = None       # '#DIV/0!' …
+    percent: bool = False          # the cell is formatted as a percentage
+    decimals: int | None = None    # decimals its number format shows
+    unit: str = "万元"              # the amount unit the table declares (万元 or 元)
+
+    @property
+    def is_formula(self) -> bool:
+        return self.formula is not None
+
+    @property
+    def uncomputed(self) -> bool:
+        """A formula whose result was never stored (a file written by a program, never opened)."""
+        return self.formula is not None and self.raw is None and self.error is None
+
+    @property
+    def empty(self) -> bool:
+        return self.error is None and not self.uncomputed and is_blank(self.raw)
+
+    @property
+    def where(self) -> str:
+        return f"{self.sheet}!{self.cell}" if self.sheet and self.cell else (self.sheet or "")
+
+    def text(self) -> str:
+        if self.raw is None:
+            return ""
+        if isinstance(self.raw, str):
+            return normalize_text(self.raw)
+        return str(self.raw)
+
+    def amount(self) -> Amount:
+        a = parse_amount(self.raw, unit="万元")
+        if self.unit == "元" and a.value is not None and a.unit_seen is None:
+            a = Amount(a.raw, (a.value / Decimal(10000)), a.empty, a.error, "元")
+        return a
+
+    def number(self) -> Amount:
+        return parse_score(self.raw)
+
+    def count(self) -> Amount:
+        return parse_count(self.raw)
+
+    def quantity(self) -> Quantity:
+        return parse_quantity(self.raw, percent_cell=self.percent)
+
+    def rate(self) -> Quantity:
+        return parse_rate(self.raw, percent_cell=self.percent)
+
+
+@dataclass
+class Indicator:
+    """One 三级指标 row with the 一级/二级 it sits under."""
+
+    table: "TableData"
+    block: str                 # e.g. "ind.output.cost"
+    index: int                 # row within its block
+    level1_key: str
+    level2_key: str
+    level1: str                # as shown
+    level2: str
+    row: dict[str, Val]
+
+    def get(self, col: str) -> Val:
+        return self.row.get(col) or Val(None, self.table.sheet)
+
+    @property
+    def name(self) -> str:
+        return self.get("name").text()
+
+    @property
+    def anchor(self) -> Val:
+        """A cell to point at for the whole row (the 三级指标 name, else the first cell)."""
+        for col in ("name", "target", "actual", "weight", "score", "note"):
+            v = self.row.get(col)
+            if v is not None and v.cell:
+                return v
+        return Val(None, self.table.sheet)
+
+
+@dataclass
+class TableData:
+    kind: str                  # "basic" | "overall" | "project"
+    sheet: str
+    source: str                # "template" (defined names) | "layout" (labels)
+    fields: dict[str, Val] = field(default_factory=dict)
+    blocks: dict[str, list[dict[str, Val]]] = field(default_factory=dict)
+    unit: str = "万元"
+    title_year: int | None = None
+
+    @property
+    def form(self) -> forms.Table:
+        return forms.TABLES[self.kind]
+
+    @property
+    def label(self) -> str:
+        return TABLE_NAMES[self.kind]
+
+    def get(self, key: str) -> Val:
+        v = self.fields.get(key)
+        return v if v is not None else Val(None, self.sheet)
+
+    def rows(self, block: str) -> list[dict[str, Val]]:
+        return self.blocks.get(block, [])
+
+    @property
+    def display_name(self) -> str:
+        if self.kind == "project":
+            return self.get("name").text() or self.sheet
+        return self.label
+
+    def indicators(self) -> Iterator[Indicator]:
+        for l1key, l1name, _w, level2 in forms.LEVEL1:
+            l1 = self.get(f"ind.{l1key}.label").text() or l1name
+            for l2key, l2name, _syn in level2:
+                block = f"ind.{l1key}.{l2key}"
+                l2 = self.get(f"{block}.label").text() or l2name
+                for i, row in enumerate(self.rows(block)):
+                    yield Indicator(self, block, i, l1key, l2key, l1, l2, row)
+
+    @property
+    def year(self) -> int | None:
+        v = self.get("year")
+        n = v.count().value if not v.empty else None
+        if n is not None and 1990 <= n <= 2200:
+            return int(n)
+        return self.title_year
+
+
+@dataclass
+class ReadProblem:
+    """Something the reader could not read or understand (becomes a 完整性 finding)."""
+
+    code: str                  # e.g. "unreadable_value", "formula_error", "uncomputed_formula"
+    message: str               # Chinese
+    sheet: str | None = None
+    cell: str | None = None
+    key: str | None = None
+    found: Any = None
+
+
+@dataclass
+class Submission:
+    file: str
+    file_kind: str = "xlsx"
+    sha256: str = ""
+    basic: TableData | None = None
+    overall: TableData | None = None
+    projects: list[TableData] = field(default_factory=list)
+    problems: list[ReadProblem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def tables(self) -> list[TableData]:
+        return [t for t in (self.basic, self.overall) if t is not None] + list(self.projects)
+
+    @property
+    def tables_found(self) -> list[str]:
+        out = []
+        if self.basic:
+            out.append("basic")
+        if self.overall:
+            out.append("overall")
+        if self.projects:
+            out.append("project")
+        return out
+
+    @property
+    def unit(self) -> str:
+        for t in (self.overall, self.basic):
+            if t is not None and not t.get("unit").empty:
+                return t.get("unit").text()
+        for p in self.projects:
+            if not p.get("unit").empty:
+                return p.get("unit").text()
+        return ""
+
+    @property
+    def department(self) -> str:
+        for p in self.projects:
+            if not p.get("department").empty:
+                return p.get("department").text()
+        return ""
+
+    @property
+    def year(self) -> int | None:
+        for t in self.tables:
+            if t.year:
+                return t.year
+        return None
