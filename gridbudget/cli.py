@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -13,6 +13,7 @@ app = typer.Typer(
     no_args_is_help=True,
     help="gridbudget：预算绩效自评附表（基础数据表、整体支出自评表、项目支出自评表）的模板、读取、审核、评分与汇总工具。",
     context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
 )
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE, EXIT_USAGE = 0, 1, 2, 3
@@ -99,6 +100,70 @@ def export_cmd(
         _fail(str(exc))
     atomic_write_bytes(output, text.encode("utf-8"))
     typer.echo(f"已导出：{output}", err=True)
+
+
+def _profile(name: Optional[str]):
+    from .profile import ProfileError, load_profile
+
+    try:
+        return load_profile(name)
+    except ProfileError as exc:
+        _fail(str(exc))
+
+
+@app.command("validate")
+def validate_cmd(
+    files: List[Path] = typer.Argument(..., help="要审核的工作簿，可以多个"),
+    fmt: str = typer.Option("text", "--format", help="输出格式：text 或 json"),
+    annotate: Optional[Path] = typer.Option(None, "--annotate", help="另存一份带批注和“审核结果”表的副本（只能审核一个文件时使用）"),
+    profile: Optional[str] = typer.Option(None, "--profile", help="评分方案名称或 .toml 文件（默认 national-2020）"),
+    strict: bool = typer.Option(False, "--strict", help="有警告也以退出码 1 结束"),
+    previous: Optional[Path] = typer.Option(None, "--previous", help="上年度工作簿，用于跨年核对"),
+) -> None:
+    """审核工作簿：表内、表间、计分、完整性检查，每个问题指向具体单元格。
+
+    退出码：0 没有错误；1 发现错误（--strict 时含警告）；2 有文件无法读取。
+    """
+    from .output import render_json, render_text, use_color
+    from .submission import dumps
+    from .validate import validate_file
+
+    if fmt not in ("text", "json"):
+        _fail(f"不支持的格式 {fmt}：可用 text 或 json。")
+    if annotate is not None and len(files) != 1:
+        _fail("--annotate 只能用于一个文件。")
+    prof = _profile(profile)
+    reports = [validate_file(f, prof, previous=previous) for f in files]
+    if fmt == "json":
+        sys.stdout.write(dumps(render_json(reports)) + "\n")
+    else:
+        sys.stdout.write(render_text(reports, color=use_color(sys.stdout)))
+    if annotate is not None and not reports[0].read_error:
+        from .annotate import annotate as write_annotated
+        from .fsutil import refuse_overwrite
+
+        try:
+            refuse_overwrite(annotate, files)
+            write_annotated(files[0], reports[0].findings, annotate)
+        except ValueError as exc:
+            _fail(str(exc))
+        typer.echo(f"已生成带批注的副本：{annotate}", err=True)
+    if any(r.read_error for r in reports):
+        raise typer.Exit(EXIT_UNREADABLE)
+    if any(r.errors for r in reports) or (strict and any(r.warnings for r in reports)):
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@app.command("rules")
+def rules_cmd(
+    fmt: str = typer.Option("text", "--format", help="输出格式：text、markdown 或 json"),
+) -> None:
+    """列出全部审核规则：代码、类别、默认级别、名称和说明。"""
+    from .catalogue import render_catalogue
+
+    if fmt not in ("text", "markdown", "json"):
+        _fail(f"不支持的格式 {fmt}：可用 text、markdown 或 json。")
+    sys.stdout.write(render_catalogue(fmt))
 
 
 def main() -> None:

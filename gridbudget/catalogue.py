@@ -1,0 +1,35 @@
+"""The rule catalogue as text, Markdown (docs/rules.md) or JSON."""
+
+from __future__ import annotations
+
+import json
+
+from .findings import KINDS, SEVERITY_LABELS
+from .validate import RULES
+
+
+def _rules():
+    from . import rules as _r  # noqa: F401  (registers the rules)
+
+    return sorted(RULES.values(), key=lambda r: (KINDS.index(r.kind), r.code))
+
+
+def render_catalogue(fmt: str = "text") -> str:
+    rules = _rules()
+    if fmt == "json":
+        return json.dumps([{"code": r.code, "kind": r.kind, "severity": r.severity, "title": r.title,
+                            "explanation": r.explanation, "source": r.source} for r in rules],
+                          ensure_ascii=False, indent=2) + "\n"
+    if fmt == "markdown":
+        lines = ["# 审核规则目录", "",
+                 "由 `gridbudget rules --format markdown` 生成。级别为默认值，评分方案的 `[rules]` 可以改变级别或关闭规则。", "",
+                 "| 代码 | 类别 | 默认级别 | 名称 | 说明 | 依据 |", "|---|---|---|---|---|---|"]
+        for r in rules:
+            lines.append(f"| {r.code} | {r.kind} | {SEVERITY_LABELS[r.severity]} | {r.title} | {r.explanation} | {r.source} |")
+        return "\n".join(lines) + "\n"
+    out = []
+    for r in rules:
+        out.append(f"{r.code}  [{r.kind}] [{SEVERITY_LABELS[r.severity]}] {r.title}")
+        out.append(f"    {r.explanation}" + (f"（依据：{r.source}）" if r.source else ""))
+    out.append(f"共 {len(rules)} 条规则。")
+    return "\n".join(out) + "\n"

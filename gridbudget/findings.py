@@ -1,0 +1,119 @@
+"""Findings: what validation reports, as data.
+
+A :class:`Finding` names its rule (a stable code), severity, kind (表内 / 表间 / 计分 /
+完整性 / 跨年), file, sheet, cell, the field it concerns, the expected and the found
+value and a Chinese message. Terminal text, JSON, the annotated workbook and the
+summary sheets are views of the same list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+SEVERITIES = (ERROR, WARNING, INFO)
+SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告", INFO: "提示"}
+SEVERITY_RANK = {ERROR: 0, WARNING: 1, INFO: 2}
+
+KIND_WITHIN, KIND_ACROSS, KIND_SCORING, KIND_COMPLETE, KIND_YEARS = "表内", "表间", "计分", "完整性", "跨年"
+KINDS = (KIND_WITHIN, KIND_ACROSS, KIND_SCORING, KIND_COMPLETE, KIND_YEARS)
+
+
+def fmt_value(v: Any) -> str:
+    """A value as shown in messages: Decimals without trailing zeros beyond 2 places."""
+    if v is None:
+        return "（空）"
+    if isinstance(v, Decimal):
+        q = v.quantize(Decimal("0.01")) if v.as_tuple().exponent < -2 else v
+        s = format(q, "f")
+        return s
+    return str(v)
+
+
+@dataclass
+class Finding:
+    code: str
+    severity: str
+    kind: str
+    message: str
+    file: str = ""
+    sheet: str | None = None
+    cell: str | None = None
+    table: str | None = None          # "basic" | "overall" | "project"
+    table_name: str | None = None     # 基础数据表 / 整体支出自评表 / the project's name
+    key: str | None = None            # field key, e.g. "funds.total.rate"
+    expected: Any = None
+    found: Any = None
+    title: str = ""                   # the rule's Chinese title
+
+    @property
+    def where(self) -> str:
+        if self.sheet and self.cell:
+            return f"{self.sheet}!{self.cell}"
+        return self.sheet or ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["expected"] = _jsonable(self.expected)
+        d["found"] = _jsonable(self.found)
+        return d
+
+    def sort_key(self) -> tuple:
+        return (self.file, _TABLE_ORDER.get(self.table or "", 9), self.sheet or "", _cell_order(self.cell),
+                SEVERITY_RANK.get(self.severity, 9), self.code)
+
+
+_TABLE_ORDER = {"basic": 0, "overall": 1, "project": 2}
+
+
+def _cell_order(cell: str | None) -> tuple[int, int]:
+    if not cell:
+        return (0, 0)
+    col = 0
+    i = 0
+    while i < len(cell) and cell[i].isalpha():
+        col = col * 26 + (ord(cell[i].upper()) - 64)
+        i += 1
+    try:
+        row = int(cell[i:])
+    except ValueError:
+        row = 0
+    return (row, col)
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return format(v, "f")
+    if isinstance(v, (str, int, float, bool)) or v is None:
+        return v
+    return str(v)
+
+
+@dataclass
+class Report:
+    """All findings for one file, with what was read."""
+
+    file: str
+    findings: list[Finding] = field(default_factory=list)
+    tables_found: list[str] = field(default_factory=list)
+    unit: str = ""
+    year: int | None = None
+    read_error: str | None = None     # the Chinese message when the file could not be read
+    read_error_code: str | None = None
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    @property
+    def errors(self) -> int:
+        return self.count(ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return self.count(WARNING)
+
+    @property
+    def infos(self) -> int:
+        return self.count(INFO)

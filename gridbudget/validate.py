@@ -1,0 +1,122 @@
+"""Validation engine: rules registered with a stable code, run over the data model.
+
+A rule is a small function ``check(ctx) -> Iterable[Hit]`` registered with
+:func:`rule`; its code, kind (表内 / 表间 / 计分 / 完整性 / 跨年), default severity,
+Chinese title and explanation live beside it. A profile may switch a rule off or
+change its severity (``[rules]`` in the profile TOML).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from .findings import Finding, Report
+from .model import Submission, TableData, Val
+from .profile import Profile, load_profile
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    kind: str
+    severity: str
+    title: str
+    explanation: str
+    source: str
+    check: Callable[["Ctx"], Iterable["Hit"]]
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(code: str, kind: str, severity: str, title: str, explanation: str, source: str = ""):
+    """Register a rule function under ``code``."""
+    def deco(fn: Callable[["Ctx"], Iterable["Hit"]]):
+        if code in RULES:
+            raise ValueError(f"duplicate rule code {code}")
+        RULES[code] = Rule(code, kind, severity, title, explanation, source, fn)
+        return fn
+    return deco
+
+
+@dataclass
+class Hit:
+    """What a rule found; the engine turns it into a :class:`Finding`."""
+
+    table: TableData | None
+    val: Val | None
+    message: str
+    expected: Any = None
+    found: Any = None
+    key: str | None = None
+    severity: str | None = None       # overrides the rule's default (still subject to the profile)
+    sheet: str | None = None          # when there is no Val to point at
+    cell: str | None = None
+
+
+@dataclass
+class Ctx:
+    sub: Submission
+    profile: Profile
+    previous: Submission | None = None
+
+
+def _finding(rule_: Rule, hit: Hit, file: str, severity: str) -> Finding:
+    td = hit.table
+    sheet = hit.val.sheet if hit.val is not None and hit.val.sheet else hit.sheet or (td.sheet if td else None)
+    cell = hit.val.cell if hit.val is not None and hit.val.cell else hit.cell
+    return Finding(code=rule_.code, severity=severity, kind=rule_.kind, message=hit.message, file=file,
+                   sheet=sheet, cell=cell, table=td.kind if td else None,
+                   table_name=td.display_name if td else None, key=hit.key, expected=hit.expected,
+                   found=hit.found, title=rule_.title)
+
+
+def run_rules(sub: Submission, profile: Profile | None = None, *, previous: Submission | None = None,
+              file: str | None = None) -> list[Finding]:
+    from . import rules as _rules  # noqa: F401  (registers the rules)
+
+    profile = profile or load_profile()
+    ctx = Ctx(sub, profile, previous)
+    name = file if file is not None else str(sub.file)
+    out: list[Finding] = []
+    overrides = profile.data.get("rules", {})
+    for code, r in RULES.items():
+        override = overrides.get(code)
+        if override == "off":
+            continue
+        for hit in r.check(ctx):
+            # the profile's choice wins over the rule's default and its own escalation
+            out.append(_finding(r, hit, name, override or hit.severity or r.severity))
+    out.sort(key=Finding.sort_key)
+    return out
+
+
+def validate_submission(sub: Submission, profile: Profile | None = None, *,
+                        previous: Submission | None = None) -> Report:
+    findings = run_rules(sub, profile, previous=previous)
+    return Report(file=sub.file, findings=findings, tables_found=sub.tables_found, unit=sub.unit, year=sub.year)
+
+
+def validate_file(path: str | Path, profile: Profile | None = None, *, previous: str | Path | None = None) -> Report:
+    """Read and validate one workbook; a file that cannot be read gives a Report with read_error."""
+    from .book import ReadError
+    from .reader import read_submission
+
+    try:
+        sub = read_submission(path)
+    except ReadError as exc:
+        return Report(file=str(path), read_error=exc.message, read_error_code=exc.code)
+    prev = None
+    if previous is not None:
+        try:
+            prev = read_submission(previous)
+        except ReadError as exc:
+            return Report(file=str(previous), read_error=exc.message, read_error_code=exc.code)
+    return validate_submission(sub, profile, previous=prev)
+
+
+def D(x: Any) -> Decimal:
+    return x if isinstance(x, Decimal) else Decimal(str(x))
