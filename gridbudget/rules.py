@@ -90,8 +90,10 @@ def _rate_hits(td: TableData, rate_key: str, num: Decimal | None, den: Decimal |
     computed = num / den * HUNDRED
     shown = q.decimals if q.decimals is not None else (v.decimals if v.decimals is not None else 2)
     shown = max(0, min(shown, 4))
-    expect_shown = computed.quantize(Decimal(1).scaleb(-shown), rounding=ROUND_HALF_UP)
-    if abs(q.value - expect_shown) > Decimal("0.000001") and (shown >= 2 or abs(q.value - computed) > Decimal("0.005")):
+    step = Decimal(1).scaleb(-shown)
+    expect_shown = computed.quantize(step, rounding=ROUND_HALF_UP)
+    got_shown = q.value.quantize(step, rounding=ROUND_HALF_UP)   # a number in a cell shows rounded
+    if got_shown != expect_shown:
         yield Hit(td, v, f"{what}计算有误：{formula} = {pct(computed)}，表中填的是 {fmt_value(v.text())}。",
                   expected=pct(computed), found=v.text(), key=rate_key)
     elif shown < 2 and computed.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) != expect_shown:
