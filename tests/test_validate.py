@@ -53,6 +53,9 @@ SEED_EXPECTED = {
     # item 2: project cost indicator met, 9 of 10, note says 无偏差
     ("S-MET-DEDUCTED", WARNING, cell("project", "ind.output.cost.score", 0)),
     ("D-NOTE-DEDUCTED-NONE", WARNING, cell("project", "ind.output.cost.note", 0)),
+    # item 3: execution-rate points 9 and 9 where the proportional rule gives 9.91 and 8.12
+    ("S-SCORE-DIFF", WARNING, cell("overall", "funds.total.score")),
+    ("S-SCORE-DIFF", WARNING, cell("project", "funds.total.score")),
     # item 4: 移动网格平台 has no row of its name; amounts match 治理网格服务专项
     ("X-PROJECT-SHEET-ROW", WARNING, cell("project", "name")),
     # item 5: 其他项目 has 本年决算数 4.70 and no 本年预算数
@@ -166,6 +169,8 @@ MUTATIONS = [
     ("C-UNREADABLE", ERROR, lambda s: setv(ov(s), "funds.total.executed", "约一百多万"), cell("overall", "funds.total.executed")),
     ("C-NO-INDICATORS", ERROR, lambda s: s.overall.blocks.__setitem__("ind.satisfaction.service", []),
      cell("overall", "ind.satisfaction.label")),
+    ("S-SCORE-DIFF", WARNING, lambda s: setv(ov(s), "ind.satisfaction.service.actual", "90%", row=0)
+     or setv(ov(s), "ind.satisfaction.service.score", 8, row=0), cell("overall", "ind.satisfaction.service.score", 0)),
     ("C-FORMULA-OVERWRITTEN", WARNING, lambda s: setv(ov(s), "funds.total.rate", 0.9913, percent=True),
      cell("overall", "funds.total.rate")),
 ]
@@ -276,7 +281,7 @@ def test_cli_validate_text_json_and_exit_codes(tmp_path):
     res = runner.invoke(app, ["validate", str(EXAMPLE_XLSX)])
     assert res.exit_code == 0, res.output
     assert "D-NOTE-DEDUCTED-NONE 警告" in res.output and "\033[" not in res.output
-    assert res.output.strip().splitlines()[-1] == "共检查 1 个文件：错误 0 项，警告 8 项，提示 5 项。"
+    assert res.output.strip().splitlines()[-1] == "共检查 1 个文件：错误 0 项，警告 10 项，提示 5 项。"
     res = runner.invoke(app, ["validate", str(EXAMPLE_XLSX), "--strict"])
     assert res.exit_code == 1
     res = runner.invoke(app, ["validate", str(EXAMPLE_XLSX), "--format", "json"])

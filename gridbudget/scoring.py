@@ -1,0 +1,298 @@
+"""Recompute scores under a profile, beside the unit's own (never replacing them).
+
+Everything a rule decides comes from the profile (TOML): the weights, how the
+execution rate earns its points, how quantitative indicators earn points below or
+above target, the qualitative bands, rounding and grade bands, and the automatic
+items of the work rubric (自评工作考核评分表).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Callable
+
+from . import forms
+from .indicators import Assessment, assess
+from .model import Indicator, Submission, TableData, Val
+from .profile import Profile, load_profile
+
+ZERO, ONE, HUNDRED = Decimal(0), Decimal(1), Decimal(100)
+
+
+def _num(v: Val | None) -> Decimal | None:
+    if v is None or v.empty or v.uncomputed or v.error:
+        return None
+    return v.number().value
+
+
+def _amt(v: Val | None) -> Decimal | None:
+    if v is None or v.empty or v.uncomputed or v.error:
+        return None
+    return v.amount().value
+
+
+@dataclass
+class IndicatorScore:
+    indicator: Indicator
+    weight: Decimal | None
+    self_score: Decimal | None
+    recomputed: Decimal | None
+    basis: str                       # how the recomputed score was reached (Chinese)
+    flag: str = ""                   # why a reviewer should look (Chinese), empty when none
+
+    @property
+    def diff(self) -> Decimal | None:
+        if self.recomputed is None or self.self_score is None:
+            return None
+        return self.recomputed - self.self_score
+
+
+@dataclass
+class Level1Score:
+    key: str
+    name: str
+    weight: Decimal
+    self_score: Decimal
+    recomputed: Decimal
+
+
+@dataclass
+class TableScore:
+    table: TableData
+    budget: Decimal | None
+    executed: Decimal | None
+    rate: Decimal | None                 # percent
+    exec_weight: Decimal | None
+    exec_self: Decimal | None
+    exec_recomputed: Decimal | None
+    exec_basis: str
+    exec_flag: str
+    level1: list[Level1Score]
+    indicators: list[IndicatorScore]
+    total_self: Decimal | None
+    total_recomputed: Decimal | None
+    grade_self: str
+    grade_recomputed: str
+
+    @property
+    def diff(self) -> Decimal | None:
+        if self.total_self is None or self.total_recomputed is None:
+            return None
+        return self.total_recomputed - self.total_self
+
+    @property
+    def name(self) -> str:
+        return self.table.display_name
+
+
+@dataclass
+class RubricItem:
+    group: str
+    name: str
+    max_points: Decimal
+    criteria: str
+    auto: str | None
+    points: Decimal | None = None        # None: a reviewer scores it
+    reason: str = ""
+
+
+@dataclass
+class SubmissionScore:
+    profile: Profile
+    tables: list[TableScore] = field(default_factory=list)
+    rubric: list[RubricItem] = field(default_factory=list)
+
+    @property
+    def rubric_auto_points(self) -> Decimal:
+        return sum((i.points for i in self.rubric if i.points is not None), ZERO)
+
+
+# ---------------------------------------------------------------------------
+# execution rate
+# ---------------------------------------------------------------------------
+def exec_points(rate: Decimal, weight: Decimal, p: Profile) -> tuple[Decimal, str, str]:
+    """Points for an execution rate (percent), the basis, and a flag."""
+    mode = p.get("exec_rate", "mode", "capped_linear")
+    frac = rate / HUNDRED
+    if mode == "tiered":
+        for lower, share in p.get("exec_rate", "tiers", []):
+            if rate >= Decimal(str(lower)):
+                pts = p.round(weight * Decimal(str(share)))
+                return pts, f"分档：执行率 ≥ {lower}% 得分值的 {Decimal(str(share)) * 100:.0f}%", ""
+        return ZERO, "分档：低于最低档", ""
+    if mode == "uncapped_linear":
+        pts = p.round(weight * max(frac, ZERO))
+        flag = "执行率超过 100%，按不封顶规则得分超过分值" if pts > weight else ""
+        return pts, "得分 = 分值 × 执行率（不封顶）", flag
+    pts = p.round(weight * min(max(frac, ZERO), ONE))
+    return pts, "得分 = 分值 × min(执行率, 100%)", ""
+
+
+# ---------------------------------------------------------------------------
+# indicators
+# ---------------------------------------------------------------------------
+def indicator_points(ind: Indicator, p: Profile) -> IndicatorScore:
+    w = _num(ind.get("weight"))
+    s = _num(ind.get("score"))
+    if w is None:
+        return IndicatorScore(ind, w, s, None, "分值为空，无法重算", "缺少分值")
+    a = assess(ind, p)
+    if a.kind == "quantitative" and a.met is not None:
+        pts, basis = _quantitative(a, w, p)
+        return IndicatorScore(ind, w, s, pts, basis)
+    if a.kind == "qualitative" and a.band is not None:
+        lo, hi = p.band_range(a.band)
+        lo_s, hi_s = p.round(lo * w), p.round(hi * w)
+        names = {"achieved": "达成", "partial": "部分达成", "missed": "未达成"}
+        basis = f"定性“{names[a.band]}”档：{lo_s}–{hi_s} 分"
+        if s is None:
+            return IndicatorScore(ind, w, s, hi_s if a.band == "achieved" else lo_s, basis + "（自评未打分，取档内分值）",
+                                  "自评得分为空")
+        upper_ok = s <= hi_s if a.band == "achieved" else s < hi_s
+        if lo_s <= s and upper_ok:
+            return IndicatorScore(ind, w, s, s, basis + "，自评得分在档内，保留")
+        clamped = lo_s if s < lo_s else (hi_s if a.band == "achieved" else hi_s - Decimal("0.01"))
+        return IndicatorScore(ind, w, s, clamped, basis + "，自评得分不在档内，取最近的档内分值",
+                              "定性指标得分不在其档次区间")
+    reason = a.reason or "无法判断是否达成"
+    return IndicatorScore(ind, w, s, s, f"{reason}，保留自评得分", "无法按规则重算，需人工复核")
+
+
+def _quantitative(a: Assessment, w: Decimal, p: Profile) -> tuple[Decimal, str]:
+    actual = max(a.actual or ZERO, ZERO)
+    target = a.target or ZERO
+    op = a.op
+    shown_op = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "=", "between": "区间"}.get(op, op)
+    assumed = "（目标未写运算符，按 {} 处理）".format(shown_op) if a.implied_op else ""
+    if a.met:
+        return p.round(w), f"{shown_op} 类指标已达成，得满分{assumed}"
+    if op in (">=", ">") or (op == "=" and target > ZERO and p.get("indicators", "equal", "as_positive") == "as_positive"):
+        if target <= ZERO:
+            return ZERO, f"{shown_op} 类指标未达成，目标不大于 0，得 0 分{assumed}"
+        return p.round(w * min(actual / target, ONE)), f"{shown_op} 类指标未达成：分值 × 完成值 ÷ 指标值{assumed}"
+    if op == "=":
+        return ZERO, "= 类指标目标为 0，实际大于 0，得 0 分"
+    if op in ("<=", "<"):
+        rule = p.get("indicators", "reverse", "linear_to_double")
+        if target <= ZERO:
+            return ZERO, f"{shown_op} 类指标超过目标，目标为 0，得 0 分"
+        if rule == "proportional":
+            return p.round(w * min(target / actual, ONE)), f"{shown_op} 类指标超过目标：分值 × 指标值 ÷ 完成值{assumed}"
+        if actual >= 2 * target:
+            return ZERO, f"{shown_op} 类指标超过目标 1 倍及以上，得 0 分{assumed}"
+        return p.round(w * (ONE - (actual - target) / target)), \
+            f"{shown_op} 类指标超过目标：分值 × (1 − 超出部分 ÷ 指标值)，到目标 2 倍为 0{assumed}"
+    if op == "between":
+        lower, upper = target, a.upper if a.upper is not None else target
+        if actual < lower:
+            return (p.round(w * actual / lower) if lower > ZERO else ZERO), "低于区间下限：分值 × 完成值 ÷ 下限"
+        if upper > ZERO and actual < 2 * upper:
+            return p.round(w * (ONE - (actual - upper) / upper)), "高于区间上限：线性扣减，到上限 2 倍为 0"
+        return ZERO, "高于区间上限 1 倍及以上，得 0 分"
+    return w, "无法判断"
+
+
+# ---------------------------------------------------------------------------
+# tables and submission
+# ---------------------------------------------------------------------------
+def score_table(td: TableData, p: Profile) -> TableScore:
+    budget, executed = _amt(td.fields.get("funds.total.budget")), _amt(td.fields.get("funds.total.executed"))
+    rate = executed / budget * HUNDRED if budget not in (None, ZERO) and executed is not None else None
+    ew = _num(td.fields.get("funds.total.weight"))
+    ew_used = ew if ew is not None else p.weight("exec_rate")
+    es = _num(td.fields.get("funds.total.score"))
+    if rate is not None:
+        er, ebasis, eflag = exec_points(rate, ew_used, p)
+    else:
+        er, ebasis, eflag = None, "全年预算数或全年执行数缺失，无法计算执行率", "无法重算执行率得分"
+    scores = [indicator_points(i, p) for i in td.indicators()]
+    level1 = []
+    for key, name, _w, _l2 in forms.LEVEL1:
+        mine = [s for s in scores if s.indicator.level1_key == key]
+        level1.append(Level1Score(
+            key, name,
+            sum((s.weight or ZERO for s in mine), ZERO),
+            sum((s.self_score or ZERO for s in mine), ZERO),
+            sum((s.recomputed if s.recomputed is not None else (s.self_score or ZERO) for s in mine), ZERO)))
+    total_self = None
+    if es is not None or any(s.self_score is not None for s in scores):
+        total_self = (es or ZERO) + sum((l.self_score for l in level1), ZERO)
+    total_re = None
+    if er is not None:
+        total_re = p.round(er + sum((l.recomputed for l in level1), ZERO))
+    return TableScore(td, budget, executed, rate, ew_used, es, er, ebasis, eflag, level1, scores,
+                      total_self, total_re, p.grade(total_self), p.grade(total_re))
+
+
+# -- the work rubric: automatic items are functions named in the profile ------
+def _auto_appendix(sub: Submission, item: RubricItem) -> tuple[Decimal, str]:
+    missing = [n for k, n in (("basic", "基础数据表"), ("overall", "部门整体支出绩效自评表"), ("project", "项目支出绩效自评表"))
+               if k not in sub.tables_found]
+    per = Decimal(2)
+    pts = max(item.max_points - per * len(missing), ZERO)
+    return pts, ("三张附表齐全" if not missing else f"缺少{'、'.join(missing)}，每缺一张扣 2 分")
+
+
+def _auto_weights(sub: Submission, item: RubricItem, p: Profile) -> tuple[Decimal, str]:
+    tables = [t for t in sub.tables if t.kind in ("overall", "project")]
+    if not tables:
+        return ZERO, "没有自评表"
+    ok = []
+    for t in tables:
+        ts = score_table(t, p)
+        conform = ts.exec_weight == p.weight("exec_rate") and all(l.weight == p.weight(l.key) for l in ts.level1)
+        ok.append(conform)
+    pts = p.round(item.max_points * Decimal(sum(ok)) / Decimal(len(ok)))
+    bad = [t.display_name for t, good in zip(tables, ok) if not good]
+    return pts, ("各表权重均符合 " + "/".join(str(p.weight(k)) for k in ("exec_rate", "output", "benefit", "satisfaction"))
+                 if not bad else f"{'、'.join(bad)}的权重与标准不同，按比例扣分")
+
+
+def _auto_refined(sub: Submission, item: RubricItem, p: Profile) -> tuple[Decimal, str]:
+    tables = [t for t in sub.tables if t.kind in ("overall", "project")]
+    if not tables:
+        return ZERO, "没有自评表"
+    good = 0
+    bad = []
+    for t in tables:
+        inds = list(t.indicators())
+        has_all = all(any(i.level1_key == k for i in inds) for k, *_ in forms.LEVEL1)
+        named = all(i.name for i in inds)
+        if has_all and named and inds:
+            good += 1
+        else:
+            bad.append(t.display_name)
+    pts = p.round(item.max_points * Decimal(good) / Decimal(len(tables)))
+    return pts, ("各一级指标均细化到三级指标" if not bad else f"{'、'.join(bad)}有一级指标未细化到三级，按比例扣分")
+
+
+AUTO_ITEMS: dict[str, Callable[..., tuple[Decimal, str]]] = {
+    "appendix_complete": lambda sub, item, p: _auto_appendix(sub, item),
+    "weights_conform": _auto_weights,
+    "refined_to_level3": _auto_refined,
+}
+
+
+def rubric_items(sub: Submission, p: Profile) -> list[RubricItem]:
+    out = []
+    for spec in p.data.get("rubric", {}).get("items", []):
+        item = RubricItem(spec["group"], spec["name"], Decimal(str(spec["max"])), spec.get("criteria", ""),
+                          spec.get("auto"))
+        if item.auto:
+            fn = AUTO_ITEMS.get(item.auto)
+            if fn is None:
+                raise ValueError(f"评分方案 {p.name} 的考核项“{item.name}”使用了未知的自动评分 {item.auto}")
+            item.points, item.reason = fn(sub, item, p)
+        out.append(item)
+    return out
+
+
+def score_submission(sub: Submission, profile: Profile | None = None) -> SubmissionScore:
+    p = profile or load_profile()
+    res = SubmissionScore(p)
+    for t in sub.tables:
+        if t.kind in ("overall", "project"):
+            res.tables.append(score_table(t, p))
+    res.rubric = rubric_items(sub, p)
+    return res
