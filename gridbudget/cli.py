@@ -154,6 +154,37 @@ def validate_cmd(
         raise typer.Exit(EXIT_FINDINGS)
 
 
+@app.command("score")
+def score_cmd(
+    workbook: Path = typer.Argument(..., help="要评分的工作簿"),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="另存一份首页为“评分汇总”的副本（.xlsx）"),
+    profile: Optional[str] = typer.Option(None, "--profile", help="评分方案名称或 .toml 文件（默认 national-2020）"),
+    fmt: str = typer.Option("text", "--format", help="输出格式：text 或 json"),
+) -> None:
+    """按评分方案重算得分，与单位自评得分并列；可写出带“评分汇总”首页的副本。"""
+    from .scoresheet import render_score_text, score_dict, write_scored_copy
+    from .scoring import score_submission
+    from .submission import dumps
+    from .validate import validate_submission
+
+    if fmt not in ("text", "json"):
+        _fail(f"不支持的格式 {fmt}：可用 text 或 json。")
+    prof = _profile(profile)
+    sub = _read(workbook)
+    report = validate_submission(sub, prof)
+    score = score_submission(sub, prof)
+    if fmt == "json":
+        sys.stdout.write(dumps(score_dict(score, report, str(workbook))) + "\n")
+    else:
+        sys.stdout.write(render_score_text(score, report, str(workbook)))
+    if output is not None:
+        try:
+            written = write_scored_copy(workbook, output, score, report, unit=sub.unit, year=sub.year)
+        except ValueError as exc:
+            _fail(str(exc))
+        typer.echo(f"已生成评分副本：{written}", err=True)
+
+
 @app.command("rules")
 def rules_cmd(
     fmt: str = typer.Option("text", "--format", help="输出格式：text、markdown 或 json"),

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import forms
-from .model import Submission, TableData, Val
+from .model import Submission, TableData, Val, parse_year
 from .reader import level2_key, norm
 from .submission import SCHEMA_VERSION, block_columns, nest_table
 
@@ -41,8 +41,8 @@ def export_value(v: Val, field: forms.Field) -> Any:
         a = v.count()
         return a.value if a.value is not None else v.text()
     if kind == forms.YEAR:
-        a = v.count()
-        return int(a.value) if a.value is not None else v.text()
+        y = parse_year(v.raw)
+        return y if y is not None else clean_text(v.raw)
     if kind == forms.RATE:
         q = v.rate()
         return q.value if q.value is not None else v.text()
@@ -51,7 +51,7 @@ def export_value(v: Val, field: forms.Field) -> Any:
             q = v.quantity()
             if q.value is not None:
                 return f"{_fmt_decimal(q.value)}%" if q.unit == "%" else q.value
-        return v.text()
+        return clean_text(v.raw)
     return clean_text(v.raw)
 
 

@@ -7,6 +7,7 @@ operator, …) is derived on demand through :mod:`gridbudget.values`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterator
@@ -14,6 +15,23 @@ from typing import Any, Iterator
 from . import forms
 from .values import (Amount, Quantity, is_blank, normalize_text, parse_amount, parse_count, parse_quantity,
                      parse_rate, parse_score)
+
+_YEAR_RE = re.compile(r"(?<!\d)((?:19|20|21)\d{2})(?!\d)")
+
+
+def parse_year(raw: Any) -> int | None:
+    """2024, 2024.0, "2024", "2024年", "2024年度", "２０２４" -> 2024; None when there is no year."""
+    if raw is None or isinstance(raw, bool):
+        return None
+    if isinstance(raw, (int, float, Decimal)):
+        try:
+            y = int(raw)
+        except (ValueError, OverflowError):
+            return None
+        return y if y == raw and 1900 <= y <= 2199 else None
+    m = _YEAR_RE.search(normalize_text(str(raw)))
+    return int(m.group(1)) if m else None
+
 
 TABLE_NAMES = {"basic": forms.BASIC.name, "overall": forms.OVERALL.name, "project": forms.PROJECT.name}
 
@@ -146,11 +164,8 @@ class TableData:
 
     @property
     def year(self) -> int | None:
-        v = self.get("year")
-        n = v.count().value if not v.empty else None
-        if n is not None and 1990 <= n <= 2200:
-            return int(n)
-        return self.title_year
+        y = parse_year(self.get("year").raw)
+        return y if y is not None else self.title_year
 
 
 @dataclass

@@ -18,6 +18,7 @@ from typing import Any
 from . import forms
 from .forms import Field, Placed, Put, Table, a1, col_letter, defined_name, layout
 from .fsutil import atomic_write_bytes
+from .model import parse_year
 
 FONT = "宋体"
 INPUT_FILL = "#FFF9DB"      # pale yellow: a person types here
@@ -382,12 +383,9 @@ def build_workbook(opts: TemplateOptions | None = None, data: dict[str, Any] | N
 def _data_year(data: dict[str, Any]) -> int | None:
     for part in (data.get("overall"), data.get("basic")):
         if part:
-            y = part.get("__fields__", {}).get("year")
-            if y not in (None, ""):
-                try:
-                    return int(Decimal(str(y)))
-                except Exception:
-                    return None
+            y = parse_year(part.get("__fields__", {}).get("year"))
+            if y is not None:
+                return y
     return None
 
 
