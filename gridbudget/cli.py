@@ -185,6 +185,61 @@ def score_cmd(
         typer.echo(f"已生成评分副本：{written}", err=True)
 
 
+@app.command("summarize")
+def summarize_cmd(
+    paths: List[str] = typer.Argument(..., help="工作簿、文件夹（含子文件夹）、通配符或 .zip 压缩包"),
+    output: Path = typer.Option(..., "-o", "--output", help="汇总文件（.xlsx，或配合 --format 的 .csv/.json）"),
+    profile: Optional[str] = typer.Option(None, "--profile", help="评分方案名称或 .toml 文件"),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="并行进程数（默认为 CPU 核数）"),
+    units: Optional[Path] = typer.Option(None, "--units", help="单位与主管部门对照表 units.csv（列：单位,主管部门）"),
+    fmt: str = typer.Option("xlsx", "--format", help="输出格式：xlsx、csv 或 json"),
+    timeout: float = typer.Option(60, "--timeout", help="单个文件的处理时限（秒）"),
+) -> None:
+    """批量读取、审核、评分多个单位的工作簿，生成一份汇总（汇总、项目、问题清单、规则统计、未能读取、说明、图表）。"""
+    from .fsutil import refuse_overwrite
+    from .summary import summarize, write_csv, write_json, write_xlsx
+
+    if fmt not in ("xlsx", "csv", "json"):
+        _fail(f"不支持的格式 {fmt}：可用 xlsx、csv 或 json。")
+    if units is not None and not units.exists():
+        _fail(f"找不到单位对照表 {units}。")
+    prof = _profile(profile)
+    from .batch import collect_inputs
+
+    inputs, _missing = collect_inputs(paths)
+    try:
+        refuse_overwrite(output, [i.path for i in inputs])
+    except ValueError as exc:
+        _fail(str(exc))
+    progress = None
+    bar = None
+    if sys.stderr.isatty():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                       TimeRemainingColumn(), transient=True)
+        task = bar.add_task("处理中", total=len(inputs))
+        bar.start()
+        progress = lambda done, total: bar.update(task, completed=done)  # noqa: E731
+    try:
+        batch = summarize(paths, profile=prof.path or prof.name, jobs=jobs, timeout=timeout,
+                          units_csv=str(units) if units else None, progress=progress)
+    finally:
+        if bar is not None:
+            bar.stop()
+    with batch:
+        if fmt == "xlsx":
+            written = [write_xlsx(batch, output)]
+        elif fmt == "csv":
+            written = write_csv(batch, output)
+        else:
+            written = [write_json(batch, output)]
+        failed = sum(1 for r in batch.results if r.read_error) + len(batch.missing)
+        ok = len(batch.results) - sum(1 for r in batch.results if r.read_error)
+        typer.echo(f"已汇总 {ok} 个文件，{failed} 个未能读取，用时 {batch.seconds:.1f} 秒：" +
+                   "、".join(str(w) for w in written), err=True)
+
+
 @app.command("rules")
 def rules_cmd(
     fmt: str = typer.Option("text", "--format", help="输出格式：text、markdown 或 json"),
