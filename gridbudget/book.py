@@ -40,6 +40,7 @@ import posixpath
 import re
 import threading
 import zipfile
+from functools import lru_cache
 import zlib
 from dataclasses import dataclass
 
@@ -86,6 +87,20 @@ class Sheet:
         return None if cell is None else cell.value
 
     def merged_anchor(self, r: int, c: int) -> tuple[int, int]:
+        index = self.__dict__.get("_anchors")
+        if index is None or self.__dict__.get("_anchors_for") is not self.merged:
+            index = {}
+            for r1, c1, r2, c2 in self.merged:
+                if (r2 - r1 + 1) * (c2 - c1 + 1) > 100_000:      # huge merges: no index, scan
+                    index = None
+                    break
+                for rr in range(r1, r2 + 1):
+                    for cc in range(c1, c2 + 1):
+                        index[(rr, cc)] = (r1, c1)
+            self.__dict__["_anchors"] = index
+            self.__dict__["_anchors_for"] = self.merged
+        if index is not None:
+            return index.get((r, c), (r, c))
         for r1, c1, r2, c2 in self.merged:
             if r1 <= r <= r2 and c1 <= c <= c2:
                 return (r1, c1)
@@ -580,6 +595,7 @@ _NAME_TARGET = re.compile(
 )
 
 
+@lru_cache(maxsize=65536)
 def parse_name_target(text: str) -> tuple[str, tuple[int, int, int, int]] | None:
     """"'基础数据表'!$B$4:$D$9" -> ("基础数据表", (3, 1, 8, 3)); None for anything else."""
     m = _NAME_TARGET.match(text or "")

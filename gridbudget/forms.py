@@ -574,6 +574,17 @@ def iter_fields(table: Table) -> Iterator[tuple[str, Field, str | None]]:
         yield from walk(p)
 
 
+@lru_cache(maxsize=None)
+def fields_of(table_key: str) -> dict[str, Field]:
+    """Every field of a table by key (block columns keyed ``block.column``)."""
+    return {key: f for key, f, _b in iter_fields(TABLES[table_key])}
+
+
+@lru_cache(maxsize=None)
+def computed_keys(table_key: str) -> frozenset[str]:
+    return frozenset(k for k, f in fields_of(table_key).items() if f.computed)
+
+
 # ---------------------------------------------------------------------------
 # Defined names
 # ---------------------------------------------------------------------------

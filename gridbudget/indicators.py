@@ -45,6 +45,18 @@ def _comparable(t: Quantity, a: Quantity) -> tuple[Decimal, Decimal, Decimal | N
 
 
 def assess(ind: Indicator, profile: Profile) -> Assessment:
+    """Judge an indicator (memoised on the indicator for the same profile and values)."""
+    t, a = ind.row.get("target"), ind.row.get("actual")
+    memo = ind.__dict__.setdefault("_assess", {})
+    hit = memo.get(id(profile))
+    if hit is not None and hit[0] is profile and hit[1] is t and hit[2] is a:
+        return hit[3]
+    result = _assess(ind, profile)
+    memo[id(profile)] = (profile, t, a, result)     # references held: identities stay valid
+    return result
+
+
+def _assess(ind: Indicator, profile: Profile) -> Assessment:
     t = ind.get("target").quantity()
     a = ind.get("actual").quantity()
     if t.empty or a.empty:

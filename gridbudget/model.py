@@ -48,6 +48,7 @@ class Val:
     percent: bool = False          # the cell is formatted as a percentage
     decimals: int | None = None    # decimals its number format shows
     unit: str = "万元"              # the amount unit the table declares (万元 or 元)
+    _memo: dict | None = None      # parsed meanings, computed once per value
 
     @property
     def is_formula(self) -> bool:
@@ -58,9 +59,22 @@ class Val:
         """A formula whose result was never stored (a file written by a program, never opened)."""
         return self.formula is not None and self.raw is None and self.error is None
 
+    def _memo_get(self, key: str):
+        m = self._memo
+        return None if m is None else m.get(key)
+
+    def _memo_put(self, key: str, value):
+        if self._memo is None:
+            self._memo = {}
+        self._memo[key] = value
+        return value
+
     @property
     def empty(self) -> bool:
-        return self.error is None and not self.uncomputed and is_blank(self.raw)
+        v = self._memo_get("empty")
+        if v is None:
+            v = self._memo_put("empty", self.error is None and not self.uncomputed and is_blank(self.raw))
+        return v
 
     @property
     def where(self) -> str:
@@ -70,26 +84,30 @@ class Val:
         if self.raw is None:
             return ""
         if isinstance(self.raw, str):
-            return normalize_text(self.raw)
+            return self._memo_get("text") or self._memo_put("text", normalize_text(self.raw))
         return str(self.raw)
 
     def amount(self) -> Amount:
-        a = parse_amount(self.raw, unit="万元")
-        if self.unit == "元" and a.value is not None and a.unit_seen is None:
-            a = Amount(a.raw, (a.value / Decimal(10000)), a.empty, a.error, "元")
+        a = self._memo_get("amount")
+        if a is None:
+            a = parse_amount(self.raw, unit="万元")
+            if self.unit == "元" and a.value is not None and a.unit_seen is None:
+                a = Amount(a.raw, (a.value / Decimal(10000)), a.empty, a.error, "元")
+            self._memo_put("amount", a)
         return a
 
     def number(self) -> Amount:
-        return parse_score(self.raw)
+        return self._memo_get("number") or self._memo_put("number", parse_score(self.raw))
 
     def count(self) -> Amount:
-        return parse_count(self.raw)
+        return self._memo_get("count") or self._memo_put("count", parse_count(self.raw))
 
     def quantity(self) -> Quantity:
-        return parse_quantity(self.raw, percent_cell=self.percent)
+        return self._memo_get("quantity") or self._memo_put(
+            "quantity", parse_quantity(self.raw, percent_cell=self.percent))
 
     def rate(self) -> Quantity:
-        return parse_rate(self.raw, percent_cell=self.percent)
+        return self._memo_get("rate") or self._memo_put("rate", parse_rate(self.raw, percent_cell=self.percent))
 
 
 @dataclass
@@ -153,19 +171,31 @@ class TableData:
             return self.get("name").text() or self.sheet
         return self.label
 
-    def indicators(self) -> Iterator[Indicator]:
+    def indicators(self) -> list[Indicator]:
+        """Every 三级指标 row in form order (cached until a block or label is replaced)."""
+        sig = tuple((id(self.blocks.get(b)), len(self.blocks.get(b) or ()), id(self.fields.get(b + ".label")))
+                    for b in _INDICATOR_BLOCKS)
+        cached = self.__dict__.get("_indicators")
+        if cached is not None and cached[0] == sig:
+            return cached[1]
+        out = []
         for l1key, l1name, _w, level2 in forms.LEVEL1:
             l1 = self.get(f"ind.{l1key}.label").text() or l1name
             for l2key, l2name, _syn in level2:
                 block = f"ind.{l1key}.{l2key}"
                 l2 = self.get(f"{block}.label").text() or l2name
                 for i, row in enumerate(self.rows(block)):
-                    yield Indicator(self, block, i, l1key, l2key, l1, l2, row)
+                    out.append(Indicator(self, block, i, l1key, l2key, l1, l2, row))
+        self.__dict__["_indicators"] = (sig, out)
+        return out
 
     @property
     def year(self) -> int | None:
         y = parse_year(self.get("year").raw)
         return y if y is not None else self.title_year
+
+
+_INDICATOR_BLOCKS = tuple(f"ind.{k1}.{k2}" for k1, _n, _w, lv in forms.LEVEL1 for k2, _n2, _s in lv)
 
 
 @dataclass

@@ -114,9 +114,24 @@ def _load_file(path: str) -> dict[str, Any]:
         raise ProfileError(f"评分方案文件 {path} 格式有误：{exc}") from None
 
 
+_LOADED: dict[str, Profile] = {}
+
+
 def load_profile(name_or_path: str | None = None) -> Profile:
-    """A packaged profile by name, or a TOML file; a file may say ``extends = "national-2020"``."""
-    name_or_path = name_or_path or DEFAULT_PROFILE
+    """A packaged profile by name, or a TOML file; a file may say ``extends = "national-2020"``.
+
+    Profiles are read once per process and shared (treat them as read-only).
+    """
+    key = name_or_path or DEFAULT_PROFILE
+    hit = _LOADED.get(key)
+    if hit is not None and (not hit.path or Path(hit.path).exists()):
+        return hit
+    prof = _load_profile(key)
+    _LOADED[key] = prof
+    return prof
+
+
+def _load_profile(name_or_path: str) -> Profile:
     p = Path(name_or_path)
     if p.suffix.lower() == ".toml" or p.exists():
         data = _load_file(str(p))

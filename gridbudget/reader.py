@@ -93,7 +93,11 @@ def read_template_sheet(book: Book, sheet: Sheet, kind: str) -> TableData:
         first = min(r1 for r1, _r2, _c in cols.values())
         last = max(r2 for _r1, r2, _c in cols.values())
         rows = []
+        cells = sheet.cells
         for r in range(first, last + 1):
+            # most template rows are left empty: skip them before building values
+            if not any((r, c) in cells for _r1, _r2, c in cols.values()):
+                continue
             row = {ck: _val(sheet, r, c) for ck, (_r1, _r2, c) in cols.items()}
             if any(not v.empty or v.error or v.uncomputed for v in row.values()):
                 rows.append(row)
@@ -660,7 +664,7 @@ LOOKED_FOR = "基础数据表（经费控制情况、财政供养人员情况）
 def _cell_problems(sub: Submission) -> None:
     """Formula errors and formulas never computed, in the cells a table reads."""
     for td in sub.tables:
-        computed = {key for key, f, _b in forms.iter_fields(td.form) if f.computed}
+        computed = forms.computed_keys(td.kind)
         values = list(td.fields.items())
         values += [(f"{b}.{c}", v) for b, rows in td.blocks.items() for row in rows for c, v in row.items()]
         for key, v in values:

@@ -268,7 +268,7 @@ def subitems(ctx: Ctx):
       "预算数、执行数、决算数等金额不应为负数。", "RULES V15")
 def negative(ctx: Ctx):
     for td in ctx.sub.tables:
-        fields = {k: f for k, f, _b in forms.iter_fields(td.form)}
+        fields = forms.fields_of(td.kind)
         for key, v in td.fields.items():
             f = fields.get(key)
             if f is not None and f.kind == forms.MONEY:
@@ -849,7 +849,7 @@ def _readers(kind: str):
       "请改为明确的数字（金额单元格不要加“万元”以外的文字）。", "RULES V15")
 def unreadable(ctx: Ctx):
     for td in ctx.sub.tables:
-        fields = {k: f for k, f, _b in forms.iter_fields(td.form)}
+        fields = forms.fields_of(td.kind)
         items = [(k, v) for k, v in td.fields.items()]
         items += [(f"{b}.{c}", v) for b, rows in td.blocks.items() for row in rows for c, v in row.items()]
         for key, v in items:

@@ -908,3 +908,35 @@ def is_no_deviation(text: object) -> bool:
         elif _COMPLETED_RE.fullmatch(clause) is None:
             return False
     return said_none
+
+
+# ---------------------------------------------------------------------------
+# Memoisation: the same cell contents recur across thousands of workbooks
+# ("无偏差", 10, "≥95%" …); results are immutable, so they are shared.
+# ---------------------------------------------------------------------------
+def _memo(fn, maxsize: int = 32768):
+    cache: dict = {}
+
+    def wrapper(raw: object, **kw: object):
+        t = type(raw)
+        if t is str or t is int or t is float:
+            key = (t, raw, tuple(sorted(kw.items())) if kw else ())
+            hit = cache.get(key)
+            if hit is not None:
+                return hit
+            value = fn(raw, **kw)
+            if len(cache) < maxsize:
+                cache[key] = value
+            return value
+        return fn(raw, **kw)
+
+    wrapper.__wrapped__ = fn
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
+parse_amount = _memo(parse_amount)
+parse_score = _memo(parse_score)
+parse_count = _memo(parse_count)
+parse_rate = _memo(parse_rate)
