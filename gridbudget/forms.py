@@ -581,8 +581,9 @@ def fields_of(table_key: str) -> dict[str, Field]:
 
 
 @lru_cache(maxsize=None)
-def computed_keys(table_key: str) -> frozenset[str]:
-    return frozenset(k for k, f in fields_of(table_key).items() if f.computed)
+def computed_keys(table_key: str) -> tuple[str, ...]:
+    """The fixed (not repeated) fields a formula computes, in form order."""
+    return tuple(k for k, f, block in iter_fields(TABLES[table_key]) if f.computed and block is None)
 
 
 # ---------------------------------------------------------------------------
@@ -624,5 +625,6 @@ def col_letter(c: int) -> str:
     return s
 
 
+@lru_cache(maxsize=65536)
 def a1(r: int, c: int) -> str:
     return f"{col_letter(c)}{r + 1}"

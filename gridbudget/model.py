@@ -96,6 +96,24 @@ class Val:
             self._memo_put("amount", a)
         return a
 
+    def amount_value(self) -> Decimal | None:
+        """The amount in 万元, or None when empty, unreadable or not computed (cached)."""
+        m = self._memo
+        if m is not None and "amt" in m:
+            return m["amt"]
+        v = None if (self.error or self.uncomputed or self.empty) else self.amount().value
+        self._memo_put("amt", v)
+        return v
+
+    def number_value(self) -> Decimal | None:
+        """A plain number (分值, 得分, 面积), or None when empty, unreadable or not computed (cached)."""
+        m = self._memo
+        if m is not None and "num" in m:
+            return m["num"]
+        v = None if (self.error or self.uncomputed or self.empty) else self.number().value
+        self._memo_put("num", v)
+        return v
+
     def number(self) -> Amount:
         return self._memo_get("number") or self._memo_put("number", parse_score(self.raw))
 

@@ -44,8 +44,9 @@ def strip_numbering(s: str) -> str:
 # ---------------------------------------------------------------------------
 # Values from cells
 # ---------------------------------------------------------------------------
-def _val(sheet: Sheet, r: int, c: int, unit: str = "万元", raw_override: object = None) -> Val:
-    ar, ac = sheet.merged_anchor(r, c) if sheet.merged else (r, c)
+def _val(sheet: Sheet, r: int, c: int, unit: str = "万元", raw_override: object = None, *,
+         anchor: bool = True) -> Val:
+    ar, ac = sheet.merged_anchor(r, c) if (anchor and sheet.merged) else (r, c)
     cell = sheet.cells.get((ar, ac))
     addr = forms.a1(ar, ac)
     if raw_override is not None:
@@ -86,7 +87,7 @@ def read_template_sheet(book: Book, sheet: Sheet, kind: str) -> TableData:
             continue
         key, block = target
         if block is None:
-            table.fields[key] = _val(sheet, r1, c1)
+            table.fields[key] = _val(sheet, r1, c1, anchor=False)     # names point at anchors
         else:
             columns.setdefault(block, {})[key[len(block) + 1:]] = (r1, r2, c1)
     for block, cols in columns.items():
@@ -98,7 +99,7 @@ def read_template_sheet(book: Book, sheet: Sheet, kind: str) -> TableData:
             # most template rows are left empty: skip them before building values
             if not any((r, c) in cells for _r1, _r2, c in cols.values()):
                 continue
-            row = {ck: _val(sheet, r, c) for ck, (_r1, _r2, c) in cols.items()}
+            row = {ck: _val(sheet, r, c, anchor=False) for ck, (_r1, _r2, c) in cols.items()}
             if any(not v.empty or v.error or v.uncomputed for v in row.values()):
                 rows.append(row)
         table.blocks[block] = rows

@@ -29,15 +29,11 @@ BASIC_COLS = (("prev_final", "上年决算数"), ("budget", "本年预算数"), 
 # helpers
 # ---------------------------------------------------------------------------
 def amount(v: Val | None) -> Decimal | None:
-    if v is None or v.empty or v.uncomputed or v.error:
-        return None
-    return v.amount().value
+    return None if v is None else v.amount_value()
 
 
 def number(v: Val | None) -> Decimal | None:
-    if v is None or v.empty or v.uncomputed or v.error:
-        return None
-    return v.number().value
+    return None if v is None else v.number_value()
 
 
 def money(x: Decimal | None) -> str:
@@ -69,9 +65,9 @@ def label_of(td: TableData) -> str:
     return f"项目“{td.display_name}”" if td.kind == "project" else td.label
 
 
-def all_notes_silent(td: TableData) -> bool:
+def all_notes_silent(ctx: Ctx, td: TableData) -> bool:
     """Every 偏差原因 of the table is blank or says there is no deviation."""
-    return all(is_no_deviation(i.get("note").text()) for i in td.indicators())
+    return all(is_no_deviation(i.get("note").text()) for i in ctx.inds(td))
 
 
 # ---------------------------------------------------------------------------
@@ -314,7 +310,7 @@ def budget_adjusted(ctx: Ctx):
         if a is None or b is None or not neq(a, b, tol):
             continue
         direction = "调减" if b < a else "调增"
-        hints = [i for i in td.indicators() if _ADJUST_WORDS.search(i.get("note").text())]
+        hints = [i for i in ctx.inds(td) if _ADJUST_WORDS.search(i.get("note").text())]
         said = (f"只有“{hints[0].name}”的偏差原因“{hints[0].get('note').text()}”提到预算调整" if hints
                 else "表中没有说明调整原因")
         yield Hit(td, td.fields.get("funds.total.budget"),
@@ -383,9 +379,9 @@ def project_no_budget(ctx: Ctx):
 # ---------------------------------------------------------------------------
 # 计分: weights and scores
 # ---------------------------------------------------------------------------
-def _level1_rows(td: TableData) -> dict[str, list[Indicator]]:
+def _level1_rows(ctx: Ctx, td: TableData) -> dict[str, list[Indicator]]:
     out: dict[str, list[Indicator]] = {k: [] for k, *_ in forms.LEVEL1}
-    for i in td.indicators():
+    for i in ctx.inds(td):
         out[i.level1_key].append(i)
     return out
 
@@ -394,7 +390,7 @@ def _level1_rows(td: TableData) -> dict[str, list[Indicator]]:
       "一级指标分值原则上为产出 50、效益 30、满意度 10（预算执行率 10），特殊情况可以调整，因此偏离时给出警告。", "RULES A1、V6")
 def weight_l1(ctx: Ctx):
     for td in tables(ctx, "overall", "project"):
-        groups = _level1_rows(td)
+        groups = _level1_rows(ctx, td)
         if not any(groups.values()):
             continue
         for key, name, _w, _l2 in forms.LEVEL1:
@@ -424,7 +420,7 @@ def exec_weight(ctx: Ctx):
 def weight_total(ctx: Ctx):
     tol = ctx.profile.score_tolerance
     for td in tables(ctx, "overall", "project"):
-        inds = list(td.indicators())
+        inds = list(ctx.inds(td))
         if not inds:
             continue
         ws = [number(i.get("weight")) for i in inds]
@@ -440,7 +436,7 @@ def weight_total(ctx: Ctx):
             yield Hit(td, tv if tv is not None and tv.cell else td.fields.get("funds.total.weight"),
                       f"预算执行率分值与三级指标分值合计为 {fmt_value(total)}，应为 {fmt_value(target)}。",
                       expected=fmt_value(target), found=fmt_value(total), key="total.weight")
-        groups = _level1_rows(td)
+        groups = _level1_rows(ctx, td)
         for key, name, _w, _l2 in forms.LEVEL1:
             sv = td.fields.get(f"ind.{key}.weight_total")
             if not stated(sv):
@@ -456,7 +452,7 @@ def weight_total(ctx: Ctx):
 def score_range(ctx: Ctx):
     for td in tables(ctx, "overall", "project"):
         pairs = [(td.fields.get("funds.total.weight"), td.fields.get("funds.total.score"), "预算执行率", "funds.total.score")]
-        pairs += [(i.get("weight"), i.get("score"), f"“{i.name}”", f"{i.block}.score") for i in td.indicators()]
+        pairs += [(i.get("weight"), i.get("score"), f"“{i.name}”", f"{i.block}.score") for i in ctx.inds(td)]
         for wv, sv, what, key in pairs:
             w, s = number(wv), number(sv)
             if s is None:
@@ -473,13 +469,13 @@ def score_range(ctx: Ctx):
 def score_sum(ctx: Ctx):
     tol = ctx.profile.score_tolerance
     for td in tables(ctx, "overall", "project"):
-        inds = list(td.indicators())
+        inds = list(ctx.inds(td))
         total = sum((number(i.get("score")) or ZERO for i in inds), ZERO) + (number(td.fields.get("funds.total.score")) or ZERO)
         tv = td.fields.get("total.score")
         if stated(tv) and number(tv) is not None and neq(number(tv), total, tol):
             yield Hit(td, tv, f"表中总分 {fmt_value(number(tv))} 与各项得分之和 {fmt_value(total)} 不符。",
                       expected=fmt_value(total), found=fmt_value(number(tv)), key="total.score")
-        groups = _level1_rows(td)
+        groups = _level1_rows(ctx, td)
         for key, name, _w, _l2 in forms.LEVEL1:
             sv = td.fields.get(f"ind.{key}.score_total")
             if not stated(sv) or number(sv) is None:
@@ -502,7 +498,7 @@ def _deducted(i: Indicator, tol: Decimal) -> tuple[Decimal, Decimal] | None:
 def met_deducted(ctx: Ctx):
     tol = ctx.profile.score_tolerance
     for td in tables(ctx, "overall", "project"):
-        for i in td.indicators():
+        for i in ctx.inds(td):
             d = _deducted(i, tol)
             if d is None:
                 continue
@@ -519,7 +515,7 @@ def met_deducted(ctx: Ctx):
 def missed_full(ctx: Ctx):
     tol = ctx.profile.score_tolerance
     for td in tables(ctx, "overall", "project"):
-        for i in td.indicators():
+        for i in ctx.inds(td):
             w, s = number(i.get("weight")), number(i.get("score"))
             if w is None or s is None or s < w - tol or w == ZERO:
                 continue
@@ -537,7 +533,7 @@ def qual_band(ctx: Ctx):
     p = ctx.profile
     names = {"achieved": "达成", "partial": "部分达成", "missed": "未达成"}
     for td in tables(ctx, "overall", "project"):
-        for i in td.indicators():
+        for i in ctx.inds(td):
             w, s = number(i.get("weight")), number(i.get("score"))
             if w is None or s is None or w == ZERO:
                 continue
@@ -565,7 +561,7 @@ def qual_band(ctx: Ctx):
 def note_deducted_blank(ctx: Ctx):
     tol = ctx.profile.score_tolerance
     for td in tables(ctx, "overall", "project"):
-        for i in td.indicators():
+        for i in ctx.inds(td):
             d = _deducted(i, tol)
             if d is not None and i.get("note").empty:
                 yield Hit(td, i.get("note"), f"“{i.name}”扣了 {fmt_value(d[0] - d[1])} 分，偏差原因分析为空。",
@@ -577,7 +573,7 @@ def note_deducted_blank(ctx: Ctx):
 def note_deducted_none(ctx: Ctx):
     tol = ctx.profile.score_tolerance
     for td in tables(ctx, "overall", "project"):
-        for i in td.indicators():
+        for i in ctx.inds(td):
             d = _deducted(i, tol)
             if d is not None and not i.get("note").empty and is_no_deviation(i.get("note").text()):
                 yield Hit(td, i.get("note"),
@@ -589,7 +585,7 @@ def note_deducted_none(ctx: Ctx):
       "实际完成值未达到年度指标值时，应分析原因并提出改进措施。", "RULES A11、V10")
 def note_missed(ctx: Ctx):
     for td in tables(ctx, "overall", "project"):
-        for i in td.indicators():
+        for i in ctx.inds(td):
             if not is_no_deviation(i.get("note").text()):
                 continue
             a = assess(i, ctx.profile)
@@ -606,7 +602,7 @@ def note_missed(ctx: Ctx):
 def note_over(ctx: Ctx):
     ratio = ctx.profile.over_ratio
     for td in tables(ctx, "overall", "project"):
-        for i in td.indicators():
+        for i in ctx.inds(td):
             if not is_no_deviation(i.get("note").text()):
                 continue
             a = assess(i, ctx.profile)
@@ -631,7 +627,7 @@ def note_low_exec(ctx: Ctx):
         if b is None or e is None or b == ZERO:
             continue
         rate = e / b * HUNDRED
-        if rate < limit and all_notes_silent(td):
+        if rate < limit and all_notes_silent(ctx, td):
             v = td.fields.get("funds.total.rate")
             yield Hit(td, v if v is not None and v.cell else td.fields.get("funds.total.executed"),
                       f"{label_of(td)}预算执行率 {pct(rate)}，低于 {pct(limit, 0)}，表中却没有任何说明（偏差原因都为空或“无偏差”）。",
@@ -756,7 +752,7 @@ def cost_ceiling(ctx: Ctx):
         figures = [f for f in figures if f is not None]
         if not figures:
             continue
-        for i in td.indicators():
+        for i in ctx.inds(td):
             if i.level2_key != "cost":
                 continue
             q = i.get("target").quantity()
@@ -822,7 +818,7 @@ def required(ctx: Ctx):
             v = td.fields.get(key)
             if v is not None and v.cell and v.empty and not v.is_formula:
                 yield Hit(td, v, f"{label_of(td)}的{label}未填写。", expected=label, key=key)
-        for i in td.indicators():
+        for i in ctx.inds(td):
             missing = [lab for col, lab in (("name", "三级指标名称"), ("target", "年度指标值"), ("actual", "实际完成值"),
                                             ("weight", "分值"), ("score", "得分")) if i.get(col).empty]
             if missing:
@@ -901,7 +897,7 @@ def table_missing(ctx: Ctx):
       "产出、效益、满意度每个一级指标下至少应有一个三级指标（绩效指标全部细化到三级）。", "RULES A1、H8")
 def no_indicators(ctx: Ctx):
     for td in tables(ctx, "overall", "project"):
-        groups = _level1_rows(td)
+        groups = _level1_rows(ctx, td)
         for key, name, _w, _l2 in forms.LEVEL1:
             if not groups[key]:
                 v = td.fields.get(f"ind.{key}.label")
@@ -916,9 +912,8 @@ def formula_overwritten(ctx: Ctx):
     for td in ctx.sub.tables:
         if td.source != "template":
             continue
-        for key, f, block in forms.iter_fields(td.form):
-            if not f.computed or block is not None:
-                continue
+        for key in forms.computed_keys(td.kind):
+            f = forms.fields_of(td.kind)[key]
             v = td.fields.get(key)
             if v is None or v.is_formula:
                 continue
@@ -992,7 +987,7 @@ def score_diff(ctx: Ctx):
                 yield Hit(td, sv, f"预算执行率 {pct(rate)}，按评分方案“{p.name}”（{mode}）应得 {fmt_value(pts)} 分，"
                                   f"自评 {fmt_value(s)} 分，{side}规则得分。",
                           expected=fmt_value(pts), found=fmt_value(s), key="funds.total.score")
-        for i in td.indicators():
+        for i in ctx.inds(td):
             a = assess(i, p)
             if a.kind != "quantitative" or a.met is not False:
                 continue

@@ -151,6 +151,7 @@ class _SheetWriter:
             counts[key] = max(len(rows), _default_count(table, key))
         self.placed = layout(table, counts)
         self.ws = wb.add_worksheet(sheet_name)
+        self._validations: dict[str, tuple[dict, list[tuple[int, int, int, int]]]] = {}
 
     # -- names ---------------------------------------------------------------
     def _name(self, name: str, r1: int, c1: int, r2: int | None = None, c2: int | None = None) -> None:
@@ -243,6 +244,7 @@ class _SheetWriter:
                     self._name(defined_name(f"{key}.{it.field.key}"), rep.first, it.col, rep.last, it.col)
                     self._validate(it, rep.first, rep.last)
         self._name(forms.FORM_MARKER + table.key, 0, 0)
+        self._write_validations()
         self._page_setup()
         return placed
 
@@ -254,11 +256,22 @@ class _SheetWriter:
         self._validate(it, r1, r2)
 
     def _validate(self, it: Put, r1: int, r2: int) -> None:
+        """Collect a validation; identical ones are written once over all their ranges."""
         if it.field is None or it.field.computed:
             return
         v = _validation(it.field, it.choices)
         if v:
-            self.ws.data_validation(r1, it.col, r2, it.col, v)
+            key = repr(sorted(v.items()))
+            self._validations.setdefault(key, (v, []))[1].append((r1, it.col, r2, it.col))
+
+    def _write_validations(self) -> None:
+        from xlsxwriter.utility import xl_range
+
+        for v, ranges in self._validations.values():
+            opts = dict(v)
+            if len(ranges) > 1:
+                opts["multi_range"] = " ".join(xl_range(*r) for r in ranges)
+            self.ws.data_validation(*ranges[0], opts)
 
     def _page_setup(self) -> None:
         ws, table = self.ws, self.table

@@ -62,6 +62,16 @@ class Ctx:
     sub: Submission
     profile: Profile
     previous: Submission | None = None
+    _inds: dict | None = None
+
+    def inds(self, td: TableData) -> list:
+        """The table's 三级指标 rows, listed once per validation run."""
+        if self._inds is None:
+            self._inds = {}
+        got = self._inds.get(id(td))
+        if got is None or got[0] is not td:
+            got = self._inds[id(td)] = (td, td.indicators())
+        return got[1]
 
 
 def _finding(rule_: Rule, hit: Hit, file: str, severity: str) -> Finding:

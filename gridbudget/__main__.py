@@ -1,0 +1,5 @@
+"""python -m gridbudget: the command line."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""Benchmark: gridbudget against opening the same files with openpyxl or python-calamine.
+
+    python scripts/bench.py                 # N = 1000 (generated once into bench-data/)
+    python scripts/bench.py --n 200         # quicker
+    python scripts/bench.py --flat 10000    # also: summarize --jobs 1 peak memory at 10,000 files
+
+Generates N synthetic submissions (scripts/synth.py: varied units, 1-5 projects, 8-20
+indicators per table, one in five with an injected mistake, one in seven without
+defined names so it is read by labels like a hand-made workbook, one in two hundred
+broken) and measures, on the same files in one run:
+
+* gridbudget's per-workbook read + validate + score time (median, p90), in process;
+* ``gridbudget summarize`` wall time and peak memory (whole process tree) with
+  ``--jobs 1`` and ``--jobs 2``;
+* baselines: ``openpyxl.load_workbook`` of each file one by one in one process, and
+  reading every sheet's values with python-calamine;
+* ``gridbudget --help`` start-up time.
+
+Prints a Markdown table (the one in the README) and the ratios the targets are stated in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+
+def generate(folder: Path, n: int) -> list[Path]:
+    import synth
+
+    marker = folder / ".generated"
+    if marker.exists() and marker.read_text() == str(n):
+        return sorted(p for p in folder.glob("*.xlsx"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for p in folder.glob("*.xlsx"):
+        p.unlink()
+    t = time.perf_counter()
+    synth.write_files(folder, n)
+    marker.write_text(str(n))
+    print(f"generated {n} files in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+    return sorted(folder.glob("*.xlsx"))
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants (Linux /proc)."""
+    total = 0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo.extend(int(x) for x in fh.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def run_measured(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak MB of the process tree)."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    done = threading.Event()
+
+    def poll():
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_kb(proc.pid))
+            time.sleep(0.02)
+
+    th = threading.Thread(target=poll, daemon=True)
+    th.start()
+    _out, err = proc.communicate()
+    done.set()
+    th.join()
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed: {err.decode('utf-8', 'replace')[-2000:]}")
+    return wall, peak / 1024
+
+
+def per_workbook(files: list[Path]) -> list[float]:
+    from gridbudget.batch import Input, process_one
+
+    for f in files[:20]:
+        process_one(Input(str(f), str(f)), None, 0)          # warm caches and imports
+    out = []
+    for f in files:
+        t = time.perf_counter()
+        r = process_one(Input(str(f), str(f)), None, 0)
+        if not r.read_error:
+            out.append(time.perf_counter() - t)
+    return out
+
+
+def openpyxl_times(files: list[Path]) -> list[float]:
+    import warnings
+
+    import openpyxl
+
+    out = []
+    for f in files:
+        t = time.perf_counter()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                openpyxl.load_workbook(f)
+        except Exception:  # noqa: BLE001 - broken files fail fast; count their time too
+            pass
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def calamine_times(files: list[Path]) -> list[float]:
+    from python_calamine import CalamineWorkbook
+
+    out = []
+    for f in files:
+        t = time.perf_counter()
+        try:
+            wb = CalamineWorkbook.from_path(str(f))
+            for name in wb.sheet_names:
+                wb.get_sheet_by_name(name).to_python()
+        except Exception:  # noqa: BLE001
+            pass
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def help_time() -> float:
+    exe = [sys.executable, "-m", "gridbudget", "--help"]
+    times = []
+    for _ in range(7):
+        t = time.perf_counter()
+        subprocess.run(exe, stdout=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def summarize_cmd(folder: Path, out: Path, jobs: int) -> list[str]:
+    return [sys.executable, "-m", "gridbudget", "summarize", str(folder), "-o", str(out), "--jobs", str(jobs)]
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=1000)
+    ap.add_argument("--data", type=Path, default=ROOT / "bench-data")
+    ap.add_argument("--flat", type=int, default=0, help="also measure summarize --jobs 1 memory at this N")
+    ap.add_argument("--json", type=Path, help="write the figures as JSON too")
+    args = ap.parse_args(argv)
+
+    files = generate(args.data / f"n{args.n}", args.n)
+    ms = lambda xs: statistics.median(xs) * 1000  # noqa: E731
+    per = per_workbook(files)
+    opx = openpyxl_times(files)
+    cal = calamine_times(files)
+    with tempfile.TemporaryDirectory() as tmp:
+        j1 = run_measured(summarize_cmd(args.data / f"n{args.n}", Path(tmp) / "s1.xlsx", 1))
+        j2 = run_measured(summarize_cmd(args.data / f"n{args.n}", Path(tmp) / "s2.xlsx", 2))
+        flat = None
+        if args.flat:
+            big = generate(args.data / f"n{args.flat}", args.flat)
+            flat = run_measured(summarize_cmd(args.data / f"n{args.flat}", Path(tmp) / "s3.xlsx", 1))
+            del big
+    hlp = help_time()
+    fig = {
+        "n": len(files), "per_workbook_median_ms": ms(per), "per_workbook_p90_ms": sorted(per)[int(len(per) * .9)] * 1000,
+        "openpyxl_total_s": sum(opx), "openpyxl_median_ms": ms(opx), "calamine_total_s": sum(cal),
+        "calamine_median_ms": ms(cal), "summarize_jobs1_s": j1[0], "summarize_jobs1_peak_mb": j1[1],
+        "summarize_jobs2_s": j2[0], "summarize_jobs2_peak_mb": j2[1], "help_s": hlp,
+    }
+    fig["ratio_jobs1_to_openpyxl"] = fig["summarize_jobs1_s"] / fig["openpyxl_total_s"]
+    fig["speedup_jobs2"] = fig["summarize_jobs1_s"] / fig["summarize_jobs2_s"]
+    if flat:
+        fig.update({"flat_n": args.flat, "flat_jobs1_s": flat[0], "flat_jobs1_peak_mb": flat[1]})
+
+    rows = [
+        ("gridbudget read + validate + score, per workbook (median / p90)",
+         f"{fig['per_workbook_median_ms']:.1f} ms / {fig['per_workbook_p90_ms']:.1f} ms", "median ≤ 10 ms"),
+        (f"`summarize --jobs 1`, {fig['n']} files (wall, peak memory)",
+         f"{fig['summarize_jobs1_s']:.1f} s, {fig['summarize_jobs1_peak_mb']:.0f} MB", ""),
+        (f"`summarize --jobs 2`, {fig['n']} files (wall, peak memory)",
+         f"{fig['summarize_jobs2_s']:.1f} s, {fig['summarize_jobs2_peak_mb']:.0f} MB", ""),
+        (f"openpyxl `load_workbook` one by one, {fig['n']} files (total / median)",
+         f"{fig['openpyxl_total_s']:.1f} s / {fig['openpyxl_median_ms']:.1f} ms", "baseline"),
+        (f"python-calamine, all sheets' values, {fig['n']} files (total / median)",
+         f"{fig['calamine_total_s']:.1f} s / {fig['calamine_median_ms']:.2f} ms", "baseline"),
+        ("`summarize --jobs 1` ÷ openpyxl opening alone", f"{fig['ratio_jobs1_to_openpyxl']:.2f}", "≤ 0.30"),
+        ("`--jobs 2` speed-up over `--jobs 1`", f"{fig['speedup_jobs2']:.2f}×", "≥ 1.7×"),
+        ("`gridbudget --help`", f"{fig['help_s'] * 1000:.0f} ms", "< 300 ms"),
+    ]
+    if flat:
+        rows.append((f"`summarize --jobs 1`, {args.flat} files (wall, peak memory)",
+                     f"{flat[0]:.1f} s, {flat[1]:.0f} MB", f"flat vs {fig['n']} files"))
+    print("| measure | result | target |\n|---|---|---|")
+    for a, b, c in rows:
+        print(f"| {a} | {b} | {c} |")
+    if args.json:
+        args.json.write_text(json.dumps(fig, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
