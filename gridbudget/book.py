@@ -41,6 +41,8 @@ import re
 import threading
 import zipfile
 from functools import lru_cache
+
+from .cells import col_letter
 import zlib
 from dataclasses import dataclass
 
@@ -580,13 +582,7 @@ def _range_rc(ref: str) -> tuple[int, int, int, int] | None:
     return (min(p[0], q[0]), min(p[1], q[1]), max(p[0], q[0]), max(p[1], q[1]))
 
 
-def _col_letters(c: int) -> str:
-    s = ""
-    c += 1
-    while c:
-        c, rem = divmod(c - 1, 26)
-        s = chr(65 + rem) + s
-    return s
+_col_letters = col_letter
 
 
 _NAME_TARGET = re.compile(

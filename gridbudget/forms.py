@@ -18,6 +18,8 @@ from dataclasses import dataclass, field as dc_field
 from functools import lru_cache
 from typing import Iterator, Union
 
+from .cells import a1, col_letter  # noqa: F401  (re-exported: forms.a1 is used across the package)
+
 # ---------------------------------------------------------------------------
 # Kinds of values
 # ---------------------------------------------------------------------------
@@ -614,17 +616,3 @@ def name_index(table_key: str) -> dict[str, str]:
 def name_targets(table_key: str) -> dict[str, tuple[str, str | None]]:
     """defined name -> (field key, block key or None)."""
     return {defined_name(key): (key, block) for key, _f_, block in iter_fields(TABLES[table_key])}
-
-
-def col_letter(c: int) -> str:
-    s = ""
-    c += 1
-    while c:
-        c, rem = divmod(c - 1, 26)
-        s = chr(65 + rem) + s
-    return s
-
-
-@lru_cache(maxsize=65536)
-def a1(r: int, c: int) -> str:
-    return f"{col_letter(c)}{r + 1}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterator
+from typing import Any
 
 from . import forms
 from .values import (Amount, Quantity, is_blank, normalize_text, parse_amount, parse_count, parse_quantity,

@@ -266,18 +266,7 @@ def _read_basic(grid: _Grid, r1: int, r2: int) -> TableData:
     td = TableData("basic", sheet.name, "layout", unit=unit, title_year=_title_year(grid, r1, r2))
     put = lambda key, r, c, raw=None: td.fields.__setitem__(key, _val(sheet, r, c, unit, raw))  # noqa: E731
 
-    for label in ("填报单位", "单位名称", "部门名称"):
-        hit = grid.first(lambda t, w=label: t.startswith(w), r1, r2)
-        if hit:
-            got = _after_label(grid, hit[0], hit[1], label, _known_label)
-            if got:
-                put("unit", got[0], got[1], got[2])
-            break
-    hit = grid.first(lambda t: t == "年度" or t.startswith("年度:") or t.startswith("年度："), r1, r2)
-    if hit:
-        got = _after_label(grid, hit[0], hit[1], "年度", _known_label)
-        if got:
-            put("year", got[0], got[1], got[2])
+    _read_header(grid, r1, r2, put, (("unit", ("填报单位", "单位名称", "部门名称")),))
 
     # 财政供养人员情况
     hit = grid.first(lambda t: t.startswith("编制数") or t == "编制人数", r1, r2)
@@ -350,6 +339,22 @@ def _read_basic(grid: _Grid, r1: int, r2: int) -> TableData:
         if got:
             put("thrift", got[0], got[1], got[2])
     return td
+
+
+def _read_header(grid: _Grid, r1: int, r2: int, put, header_labels) -> None:
+    """Header fields (unit, project name, …) by their labels, and the 年度 cell when there is one."""
+    for key, labels in (*header_labels, ("year", ("年度",))):
+        for label in labels:
+            w = norm(label)
+            if key == "year":
+                hit = grid.first(lambda t: t == "年度" or t.startswith("年度:") or t.startswith("年度："), r1, r2)
+            else:
+                hit = grid.first(lambda t, w=w: t.startswith(w), r1, r2)
+            if hit:
+                got = _after_label(grid, hit[0], hit[1], w, _known_label)
+                if got:
+                    put(key, got[0], got[1], got[2])
+                break
 
 
 def _values_row(grid: _Grid, hr: int, cols: list[int], r2: int, max_gap: int = 3) -> int | None:
@@ -430,19 +435,7 @@ def _read_funds_table(grid: _Grid, r1: int, r2: int, kind: str) -> TableData:
     else:
         header_labels = (("name", ("项目支出名称", "项目名称")), ("department", ("主管部门",)),
                          ("unit", ("实施单位",)))
-    for key, labels in header_labels:
-        for label in labels:
-            hit = grid.first(lambda t, w=norm(label): t.startswith(w), r1, r2)
-            if hit:
-                got = _after_label(grid, hit[0], hit[1], norm(label), _known_label)
-                if got:
-                    put(key, got[0], got[1], got[2])
-                break
-    hit = grid.first(lambda t: t == "年度" or t.startswith("年度:") or t.startswith("年度："), r1, r2)
-    if hit:
-        got = _after_label(grid, hit[0], hit[1], "年度", _known_label)
-        if got:
-            put("year", got[0], got[1], got[2])
+    _read_header(grid, r1, r2, put, header_labels)
 
     # funds header: the row with most of 年初预算数 / 全年预算数 / 全年执行数 / 分值 / 执行率 / 得分
     header = None

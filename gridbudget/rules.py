@@ -155,37 +155,32 @@ def _sum_hit(td: TableData, total_key: str, part_keys: list[str], what: str, par
                   expected=money(s), found=money(total), key=total_key)
 
 
-@rule("W-INCOME-SUM", KIND_WITHIN, ERROR, "按收入性质分合计不等于全年执行数",
-      "部门整体支出自评表中，一般公共预算 + 政府性基金拨款 + 纳入专户管理的非税收入拨款 + 其他资金 应等于全年执行数。",
-      "RULES V3、A12")
-def income_sum(ctx: Ctx):
+def _breakdown_hits(ctx: Ctx, rows, prefix: str, what: str, tol_mult: int) -> Iterator[Hit]:
+    """A breakdown of the overall table's 全年执行数 (按收入性质 / 按支出性质) adds up."""
     for td in tables(ctx, "overall"):
-        keys = [f"income.{k}" for k, _l, _s in forms.INCOME_ROWS]
+        keys = [f"{prefix}.{k}" for k, _l, _s in rows]
         parts = [amount(td.fields.get(k)) for k in keys]
         total = amount(td.fields.get("funds.total.executed"))
         if total is None or all(p is None for p in parts):
             continue
         s = sum((p for p in parts if p is not None), ZERO)
-        if neq(total, s, ctx.profile.amount_tolerance * 2):
+        if neq(total, s, ctx.profile.amount_tolerance * tol_mult):
             first = next(td.fields[k] for k, p in zip(keys, parts) if p is not None)
-            yield Hit(td, first, f"按收入性质分各项之和 {money(s)} 不等于全年执行数 {money(total)}（相差 {money(s - total)}）。",
-                      expected=money(total), found=money(s), key="income")
+            yield Hit(td, first, f"{what}之和 {money(s)} 不等于全年执行数 {money(total)}（相差 {money(s - total)}）。",
+                      expected=money(total), found=money(s), key=prefix)
+
+
+@rule("W-INCOME-SUM", KIND_WITHIN, ERROR, "按收入性质分合计不等于全年执行数",
+      "部门整体支出自评表中，一般公共预算 + 政府性基金拨款 + 纳入专户管理的非税收入拨款 + 其他资金 应等于全年执行数。",
+      "RULES V3、A12")
+def income_sum(ctx: Ctx):
+    yield from _breakdown_hits(ctx, forms.INCOME_ROWS, "income", "按收入性质分各项", 2)
 
 
 @rule("W-EXPENSE-SUM", KIND_WITHIN, ERROR, "按支出性质分合计不等于全年执行数",
       "部门整体支出自评表中，基本支出 + 项目支出 应等于全年执行数。", "RULES V3、A12")
 def expense_sum(ctx: Ctx):
-    for td in tables(ctx, "overall"):
-        keys = [f"expense.{k}" for k, _l, _s in forms.EXPENSE_ROWS]
-        parts = [amount(td.fields.get(k)) for k in keys]
-        total = amount(td.fields.get("funds.total.executed"))
-        if total is None or all(p is None for p in parts):
-            continue
-        s = sum((p for p in parts if p is not None), ZERO)
-        if neq(total, s, ctx.profile.amount_tolerance):
-            first = next(td.fields[k] for k, p in zip(keys, parts) if p is not None)
-            yield Hit(td, first, f"基本支出 + 项目支出 = {money(s)}，不等于全年执行数 {money(total)}（相差 {money(s - total)}）。",
-                      expected=money(total), found=money(s), key="expense")
+    yield from _breakdown_hits(ctx, forms.EXPENSE_ROWS, "expense", "基本支出与项目支出", 1)
 
 
 @rule("W-PROJECT-FUNDS-SUM", KIND_WITHIN, ERROR, "项目资金来源之和不等于年度资金总额",

@@ -17,13 +17,19 @@ SHEET_TITLE = "评分汇总"
 GRADE_FILLS = {"优": "C6EFCE", "良": "DDEBF7", "中": "FFEB9C", "差": "FFC7CE"}
 INPUT_FILL = "FFF9DB"
 
+# (key in table_row, label, width, number format)
 SUMMARY_COLUMNS = (
-    ("表", 26), ("全年预算数（万元）", 12), ("全年执行数（万元）", 12), ("执行率", 9),
-    ("执行率得分（自评）", 10), ("执行率得分（重算）", 10), ("产出（自评）", 9), ("产出（重算）", 9),
-    ("效益（自评）", 9), ("效益（重算）", 9), ("满意度（自评）", 9), ("满意度（重算）", 9),
-    ("总分（自评）", 9), ("总分（重算）", 9), ("差额", 8), ("等级（自评）", 8), ("等级（重算）", 8),
-    ("错误", 6), ("警告", 6),
+    ("name", "表", 26, None), ("budget", "全年预算数（万元）", 12, "0.00"), ("executed", "全年执行数（万元）", 12, "0.00"),
+    ("rate", "执行率", 9, "0.00%"), ("exec_self", "执行率得分（自评）", 10, "0.00"),
+    ("exec_recomputed", "执行率得分（重算）", 10, "0.00"), ("output_self", "产出（自评）", 9, "0.00"),
+    ("output_recomputed", "产出（重算）", 9, "0.00"), ("benefit_self", "效益（自评）", 9, "0.00"),
+    ("benefit_recomputed", "效益（重算）", 9, "0.00"), ("satisfaction_self", "满意度（自评）", 9, "0.00"),
+    ("satisfaction_recomputed", "满意度（重算）", 9, "0.00"), ("total_self", "总分（自评）", 9, "0.00"),
+    ("total_recomputed", "总分（重算）", 9, "0.00"), ("difference", "差额", 8, "0.00"),
+    ("grade_self", "等级（自评）", 8, None), ("grade_recomputed", "等级（重算）", 8, None),
+    ("errors", "错误", 6, "0"), ("warnings", "警告", 6, "0"),
 )
+SUMMARY_COL = {key: i + 1 for i, (key, *_rest) in enumerate(SUMMARY_COLUMNS)}     # 1-based columns
 # (label, first column, columns spanned) on the grid the summary's widths define
 DETAIL_COLUMNS = (("表", 1, 1), ("一级指标", 2, 1), ("二级指标", 3, 1), ("三级指标", 4, 3), ("年度指标值", 7, 1),
                   ("实际完成值", 8, 2), ("分值", 10, 1), ("自评得分", 11, 1), ("重算得分", 12, 1), ("差额", 13, 1),
@@ -130,7 +136,6 @@ def write_score_sheet(wb, score: SubmissionScore, report: Report | None, *, unit
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     head_font = Font(name="宋体", bold=True, size=10)
     body_font = Font(name="宋体", size=10)
-    head_fill = PatternFill("solid", fgColor="EDEDED")
     wrap = Alignment(wrap_text=True, vertical="center")
     center = Alignment(wrap_text=True, vertical="center", horizontal="center")
 
@@ -183,7 +188,7 @@ def write_score_sheet(wb, score: SubmissionScore, report: Report | None, *, unit
     ws.row_dimensions[2].height = 30
 
     hdr = 4
-    for c, (label, width) in enumerate(SUMMARY_COLUMNS, start=1):
+    for c, (_key, label, width, _fmt) in enumerate(SUMMARY_COLUMNS, start=1):
         put(hdr, c, label, bold=True, fill="EDEDED", align=center)
         ws.column_dimensions[get_column_letter(c)].width = width
     ws.row_dimensions[hdr].height = 42
@@ -191,32 +196,28 @@ def write_score_sheet(wb, score: SubmissionScore, report: Report | None, *, unit
     first_data = r
     for ts in score.tables:
         row = table_row(ts)
-        e, w = _counts(report, ts.table)
-        values = [ts.name, row["budget"], row["executed"], None if ts.rate is None else ts.rate / 100,
-                  ts.exec_self, ts.exec_recomputed, row["output_self"], row["output_recomputed"],
-                  row["benefit_self"], row["benefit_recomputed"], row["satisfaction_self"],
-                  row["satisfaction_recomputed"], ts.total_self, ts.total_recomputed, ts.diff,
-                  ts.grade_self, ts.grade_recomputed, e, w]
-        for c, v in enumerate(values, start=1):
-            fmt = "0.00%" if c == 4 else ("0" if c >= 18 else ("0.00" if c >= 2 and c <= 15 else None))
-            cell = put(r, c, v, fmt=fmt, align=center if c > 1 else wrap)
+        row["errors"], row["warnings"] = _counts(report, ts.table)
+        row["rate"] = None if ts.rate is None else ts.rate / 100
+        for c, (key, _label, _w, fmt) in enumerate(SUMMARY_COLUMNS, start=1):
+            put(r, c, row[key], fmt=fmt, align=center if c > 1 else wrap)
         link = ws.cell(r, 1)
         link.hyperlink = f"#'{ts.table.sheet}'!A1"
         link.font = Font(name="宋体", size=10, color="0563C1", underline="single")
         r += 1
     last_data = r - 1
     if last_data >= first_data:
-        diff_ref = f"O{first_data}:O{last_data}"
+        col = {k: get_column_letter(i) for k, i in SUMMARY_COL.items()}
+        diff_ref = f"{col['difference']}{first_data}:{col['difference']}{last_data}"
         ws.conditional_formatting.add(diff_ref, CellIsRule(operator="lessThan", formula=["-0.005"],
                                                            fill=PatternFill("solid", fgColor="FFC7CE")))
         ws.conditional_formatting.add(diff_ref, CellIsRule(operator="greaterThan", formula=["0.005"],
                                                            fill=PatternFill("solid", fgColor="C6EFCE")))
-        for col in ("P", "Q"):
-            rng = f"{col}{first_data}:{col}{last_data}"
+        for letter in (col["grade_self"], col["grade_recomputed"]):
+            rng = f"{letter}{first_data}:{letter}{last_data}"
             for grade, color in GRADE_FILLS.items():
-                ws.conditional_formatting.add(rng, FormulaRule(formula=[f'{col}{first_data}="{grade}"'],
+                ws.conditional_formatting.add(rng, FormulaRule(formula=[f'{letter}{first_data}="{grade}"'],
                                                                fill=PatternFill("solid", fgColor=color)))
-        err_ref = f"R{first_data}:R{last_data}"
+        err_ref = f"{col['errors']}{first_data}:{col['errors']}{last_data}"
         ws.conditional_formatting.add(err_ref, CellIsRule(operator="greaterThan", formula=["0"],
                                                           fill=PatternFill("solid", fgColor="FFC7CE")))
 
