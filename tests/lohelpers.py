@@ -46,6 +46,23 @@ Sub InsertRows
   doc.storeToURL(ConvertToURL(Environ(&quot;GB_OUT&quot;)), sargs())
   doc.close(True)
 End Sub
+
+Sub CopySheet
+  Dim args(0) As New com.sun.star.beans.PropertyValue
+  args(0).Name = &quot;Hidden&quot;
+  args(0).Value = True
+  doc = StarDesktop.loadComponentFromURL(ConvertToURL(Environ(&quot;GB_IN&quot;)), &quot;_blank&quot;, 0, args())
+  doc.Sheets.copyByName(Environ(&quot;GB_SHEET&quot;), Environ(&quot;GB_NEW&quot;), doc.Sheets.Count)
+  sheet = doc.Sheets.getByName(Environ(&quot;GB_NEW&quot;))
+  sheet.unprotect(&quot;&quot;)
+  sheet.getCellRangeByName(Environ(&quot;GB_CELL&quot;)).setString(Environ(&quot;GB_VALUE&quot;))
+  doc.calculateAll()
+  Dim sargs(0) As New com.sun.star.beans.PropertyValue
+  sargs(0).Name = &quot;FilterName&quot;
+  sargs(0).Value = &quot;Calc MS Excel 2007 XML&quot;
+  doc.storeToURL(ConvertToURL(Environ(&quot;GB_OUT&quot;)), sargs())
+  doc.close(True)
+End Sub
 </script:module>
 """
 
@@ -53,6 +70,16 @@ End Sub
 def insert_rows(src: Path, dst: Path, sheet: str, row0: int, count: int = 1,
                 set_cell: str | None = None, value: float | None = None) -> Path:
     """Insert ``count`` rows before 0-based row ``row0`` with LibreOffice, save to ``dst``."""
+    return _run_macro("InsertRows", src, dst, GB_SHEET=sheet, GB_ROW=str(row0), GB_COUNT=str(count),
+                      GB_CELL=set_cell or "", GB_VALUE=str(value or 0))
+
+
+def copy_sheet(src: Path, dst: Path, sheet: str, new_name: str, cell: str, text: str) -> Path:
+    """Copy a sheet in LibreOffice (as a user does with 移动或复制工作表), type ``text`` into ``cell`` of the copy."""
+    return _run_macro("CopySheet", src, dst, GB_SHEET=sheet, GB_NEW=new_name, GB_CELL=cell, GB_VALUE=text)
+
+
+def _run_macro(sub: str, src: Path, dst: Path, **env_vars: str) -> Path:
     soffice = lo.find_soffice()
     assert soffice, "LibreOffice is not installed"
     tmp = Path(tempfile.mkdtemp(prefix="gb-lo-macro-"))
@@ -69,10 +96,9 @@ def insert_rows(src: Path, dst: Path, sheet: str, row0: int, count: int = 1,
         (basic / "script.xlc").write_text(_XLC, encoding="utf-8")
         (basic / "Standard" / "script.xlb").write_text(_XLB, encoding="utf-8")
         (basic / "Standard" / "Module1.xba").write_text(_XBA, encoding="utf-8")
-        env.update(GB_IN=str(Path(src).resolve()), GB_OUT=str(Path(dst).resolve()), GB_SHEET=sheet,
-                   GB_ROW=str(row0), GB_COUNT=str(count), GB_CELL=set_cell or "", GB_VALUE=str(value or 0))
+        env.update(GB_IN=str(Path(src).resolve()), GB_OUT=str(Path(dst).resolve()), **env_vars)
         cmd = [soffice, profile_arg, "--headless", "--norestore",
-               "--nologo", "--nolockcheck", "macro:///Standard.Module1.InsertRows"]
+               "--nologo", "--nolockcheck", f"macro:///Standard.Module1.{sub}"]
         lo._run(cmd, env=env, timeout=180, what="LibreOffice 宏")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

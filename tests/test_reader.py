@@ -119,6 +119,29 @@ def test_copied_template_project_sheet_reads_as_its_own_project(tmp_path):
 
 @pytest.mark.libreoffice
 @pytest.mark.skipif(not lo.available(), reason="LibreOffice is not installed")
+def test_project_sheet_copied_in_libreoffice_is_a_project_of_its_own(tmp_path):
+    from lohelpers import copy_sheet
+
+    from gridbudget.validate import run_rules
+
+    placed = forms.layout(forms.PROJECT)
+    name_cell = forms.a1(*placed.cell("name"))
+    out = copy_sheet(EXAMPLE_XLSX, tmp_path / "copied.xlsx", forms.project_sheet_name(1),
+                     forms.project_sheet_name(2), name_cell, "第二个项目")
+    sub = read_submission(out)
+    assert [p.get("name").text() for p in sub.projects] == ["移动网格平台", "第二个项目"]
+    assert all(p.source == "template" for p in sub.projects)
+    second = sub.projects[1]
+    assert second.sheet == forms.project_sheet_name(2)
+    assert second.get("funds.total.executed").amount().value == Decimal("40.6")
+    # and it validates as a project of its own: its findings point into the copy
+    where = {(f.code, f.sheet) for f in run_rules(sub)}
+    assert ("X-PROJECT-SHEET-ROW", forms.project_sheet_name(2)) in where
+    assert ("D-NOTE-DEDUCTED-NONE", forms.project_sheet_name(2)) in where
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not lo.available(), reason="LibreOffice is not installed")
 def test_libreoffice_saved_copy_reads_the_same(tmp_path, example_data):
     before = sha256(EXAMPLE_XLSX)
     out = lo.recalculate(EXAMPLE_XLSX, tmp_path / "lo.xlsx")
