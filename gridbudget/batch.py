@@ -3,8 +3,8 @@
 Each file is handled by :func:`process_one` (in a worker process when ``jobs > 1``),
 under a time limit, and comes back as a small picklable :class:`UnitResult`; a file
 that cannot be read becomes a result with ``read_error`` set, never a crash of the
-batch. Findings are spooled to a temporary file as results arrive, so memory stays
-flat however many files there are.
+batch. Results are stored in a temporary SQLite database as they arrive (and read
+back sorted), so memory stays flat however many files there are.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import signal
 import tempfile
 import time
 import zipfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -233,28 +233,94 @@ def _worker(args: tuple[Input, str | None, float]) -> UnitResult:
 # ---------------------------------------------------------------------------
 # the batch
 # ---------------------------------------------------------------------------
-class FindingSpool:
-    """Findings of all files in a temporary JSON-lines file, read back in order."""
+_UNIT_FIELDS = ("name", "sha256", "unit", "department", "year", "budget", "executed", "rate", "total_self",
+                "total_recomputed", "difference", "grade", "grade_self", "errors", "warnings", "infos", "read_error",
+                "read_error_code", "advice", "seconds")
+_DECIMAL_FIELDS = {"budget", "executed", "rate", "total_self", "total_recomputed", "difference"}
+
+
+def _enc(v: Any) -> Any:
+    return format(v, "f") if isinstance(v, Decimal) else v
+
+
+def _dec(v: Any) -> Decimal | None:
+    return None if v is None else Decimal(v)
+
+
+class ResultStore:
+    """Every file's result in a temporary SQLite database, so memory stays flat with N.
+
+    Units and projects are read back sorted by SQL; findings stream back in input order.
+    """
 
     def __init__(self) -> None:
-        fd, self.path = tempfile.mkstemp(prefix="gridbudget-findings-", suffix=".jsonl")
-        self._fh = os.fdopen(fd, "w", encoding="utf-8")
+        import sqlite3
+
+        fd, self.path = tempfile.mkstemp(prefix="gridbudget-batch-", suffix=".sqlite")
+        os.close(fd)
+        self.db = sqlite3.connect(self.path)
+        self.db.execute("PRAGMA journal_mode=OFF")
+        self.db.execute("PRAGMA synchronous=OFF")
+        cols = ", ".join(_UNIT_FIELDS)
+        self.db.execute(f"CREATE TABLE units (idx INTEGER PRIMARY KEY, unit_key TEXT, {cols}, tables_found TEXT)")
+        self.db.execute("CREATE TABLE projects (idx INTEGER, seq INTEGER, data TEXT, PRIMARY KEY (idx, seq))")
+        self.db.execute("CREATE TABLE findings (idx INTEGER, seq INTEGER, code TEXT, severity TEXT, data TEXT, "
+                        "PRIMARY KEY (idx, seq))")
         self.count = 0
 
-    def add(self, unit: str, department: str, findings: list[dict[str, Any]]) -> None:
-        for f in findings:
-            self._fh.write(json.dumps({"unit": unit, "department": department, **f}, ensure_ascii=False) + "\n")
-            self.count += 1
+    def add(self, res: UnitResult, department_of: Callable[[str], str] | None = None) -> None:
+        from .reader import norm
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        self._fh.flush()
-        with open(self.path, encoding="utf-8") as fh:
-            for line in fh:
-                yield json.loads(line)
+        if department_of is not None and res.unit and not res.department:
+            res.department = department_of(res.unit) or ""
+        idx = self.count
+        self.count += 1
+        values = [_enc(getattr(res, f)) for f in _UNIT_FIELDS]
+        self.db.execute(f"INSERT INTO units VALUES (?, ?, {', '.join('?' * len(_UNIT_FIELDS))}, ?)",
+                        [idx, norm(res.unit) if res.unit else None, *values, json.dumps(res.tables_found)])
+        self.db.executemany("INSERT INTO projects VALUES (?, ?, ?)",
+                            [(idx, i, json.dumps(p, ensure_ascii=False, default=_enc)) for i, p in enumerate(res.projects)])
+        self.db.executemany("INSERT INTO findings VALUES (?, ?, ?, ?, ?)",
+                            [(idx, i, f["code"], f["severity"],
+                              json.dumps({"unit": res.unit, "department": res.department, **f}, ensure_ascii=False))
+                             for i, f in enumerate(res.findings)])
+
+    # -- reading back ---------------------------------------------------------
+    def _unit(self, row) -> UnitResult:
+        d = dict(zip(("idx", "unit_key", *_UNIT_FIELDS, "tables_found"), row))
+        res = UnitResult(d["name"])
+        for f in _UNIT_FIELDS:
+            v = d[f]
+            setattr(res, f, _dec(v) if f in _DECIMAL_FIELDS else v)
+        res.tables_found = json.loads(d["tables_found"])
+        res.projects = [self._project(p) for (p,) in self.db.execute(
+            "SELECT data FROM projects WHERE idx = ? ORDER BY seq", (d["idx"],))]
+        return res
+
+    @staticmethod
+    def _project(text: str) -> dict[str, Any]:
+        p = json.loads(text)
+        for k in ("budget", "executed", "rate", "total_self", "total_recomputed", "difference"):
+            p[k] = _dec(p.get(k))
+        return p
+
+    def results(self, order: str = "idx") -> Iterator[UnitResult]:
+        for row in self.db.execute(f"SELECT * FROM units ORDER BY {order}"):
+            yield self._unit(row)
+
+    def findings(self) -> Iterator[dict[str, Any]]:
+        for (text,) in self.db.execute("SELECT data FROM findings ORDER BY idx, seq"):
+            yield json.loads(text)
+
+    def scalar(self, sql: str, args: tuple = ()) -> Any:
+        return self.db.execute(sql, args).fetchone()[0]
+
+    def query(self, sql: str, args: tuple = ()):
+        return self.db.execute(sql, args)
 
     def close(self) -> None:
         try:
-            self._fh.close()
+            self.db.close()
         finally:
             try:
                 os.unlink(self.path)
@@ -264,8 +330,7 @@ class FindingSpool:
 
 @dataclass
 class BatchResult:
-    results: list[UnitResult]          # findings moved to the spool (lists emptied)
-    spool: FindingSpool
+    store: ResultStore
     profile: str
     profile_title: str
     started: str
@@ -273,8 +338,24 @@ class BatchResult:
     jobs: int
     missing: list[str] = field(default_factory=list)
 
+    @property
+    def results(self) -> list[UnitResult]:
+        """Every file's result in input order (findings are in :meth:`findings`)."""
+        return list(self.store.results())
+
+    def findings(self) -> Iterator[dict[str, Any]]:
+        return self.store.findings()
+
+    @property
+    def files(self) -> int:
+        return self.store.count
+
+    @property
+    def failed(self) -> int:
+        return self.store.scalar("SELECT COUNT(*) FROM units WHERE read_error IS NOT NULL")
+
     def close(self) -> None:
-        self.spool.close()
+        self.store.close()
 
     def __enter__(self) -> "BatchResult":
         return self
@@ -295,20 +376,13 @@ def run_batch(inputs: list[Input], *, profile: str | None = None, jobs: int | No
     jobs = max(1, jobs or os.cpu_count() or 1)
     started = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
     t0 = time.perf_counter()
-    spool = FindingSpool()
-    results: list[UnitResult] = []
+    store = ResultStore()
     args = [(inp, profile, timeout) for inp in inputs]
 
     def take(res: UnitResult) -> None:
-        if department_of is not None and res.unit and not res.department:
-            mapped = department_of(res.unit)
-            if mapped:
-                res.department = mapped
-        spool.add(res.unit, res.department, res.findings)
-        res.findings = []
-        results.append(res)
+        store.add(res, department_of)
         if progress is not None:
-            progress(len(results), len(inputs))
+            progress(store.count, len(inputs))
 
     try:
         if jobs == 1 or len(inputs) < 2:
@@ -323,9 +397,10 @@ def run_batch(inputs: list[Input], *, profile: str | None = None, jobs: int | No
                 for res in pool.imap(_worker, args, chunksize=chunk):
                     take(res)
     except BaseException:
-        spool.close()
+        store.close()
         raise
-    return BatchResult(results, spool, prof.name, prof.title, started, time.perf_counter() - t0, jobs)
+    store.db.commit()
+    return BatchResult(store, prof.name, prof.title, started, time.perf_counter() - t0, jobs)
 
 
 def load_units_csv(path: str | os.PathLike) -> Callable[[str], str]:
@@ -347,7 +422,3 @@ def load_units_csv(path: str | os.PathLike) -> Callable[[str], str]:
     return lambda unit: mapping.get(norm(unit), "")
 
 
-def result_dict(r: UnitResult) -> dict[str, Any]:
-    d = asdict(r)
-    d.pop("findings", None)
-    return d

@@ -534,7 +534,7 @@ def _true(v: str | None, default: bool) -> bool:
 # ---------------------------------------------------------------------------
 
 _REF_CACHE: dict[str, tuple[int, int] | None] = {}
-_REF_CACHE_MAX = 200_000
+_REF_CACHE_MAX = 20_000
 
 
 def _ref_rc(ref: str) -> tuple[int, int] | None:
@@ -591,7 +591,7 @@ _NAME_TARGET = re.compile(
 )
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def parse_name_target(text: str) -> tuple[str, tuple[int, int, int, int]] | None:
     """"'基础数据表'!$B$4:$D$9" -> ("基础数据表", (3, 1, 8, 3)); None for anything else."""
     m = _NAME_TARGET.match(text or "")

@@ -15,7 +15,7 @@ def col_letter(c: int) -> str:
     return s
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def a1(r: int, c: int) -> str:
     """(0, 0) -> A1."""
     return f"{col_letter(c)}{r + 1}"

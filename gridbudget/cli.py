@@ -234,8 +234,8 @@ def summarize_cmd(
             written = write_csv(batch, output)
         else:
             written = [write_json(batch, output)]
-        failed = sum(1 for r in batch.results if r.read_error) + len(batch.missing)
-        ok = len(batch.results) - sum(1 for r in batch.results if r.read_error)
+        failed = batch.failed + len(batch.missing)
+        ok = batch.files - batch.failed
         typer.echo(f"已汇总 {ok} 个文件，{failed} 个未能读取，用时 {batch.seconds:.1f} 秒：" +
                    "、".join(str(w) for w in written), err=True)
 

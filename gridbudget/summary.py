@@ -12,10 +12,10 @@ import io
 from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from . import __version__
-from .batch import BatchResult, UnitResult
+from .batch import BatchResult
 from .findings import SEVERITY_LABELS
 from .fsutil import atomic_write_bytes
 from .reader import norm
@@ -44,52 +44,53 @@ RATE_BINS = ((None, 60, "60%以下"), (60, 70, "60%–70%"), (70, 80, "70%–80%
 
 
 # ---------------------------------------------------------------------------
-# rows (shared by every view)
+# rows (shared by every view), streamed from the batch's store in their order
 # ---------------------------------------------------------------------------
-def _dup_keys(results: list[UnitResult]) -> set[tuple[str, Any]]:
-    c = Counter((norm(r.unit), r.year) for r in results if r.unit and not r.read_error)
-    return {k for k, n in c.items() if n > 1}
+NO_DEPARTMENT, NO_UNIT = "（未注明主管部门）", "（未注明单位）"
+_ORDER = (f"COALESCE(NULLIF(department, ''), '{NO_DEPARTMENT}'), COALESCE(NULLIF(unit, ''), '{NO_UNIT}'), name")
 
 
-def unit_rows(batch: BatchResult) -> list[dict[str, Any]]:
-    dups = _dup_keys(batch.results)
-    rows = []
-    for r in batch.results:
+def _dup_keys(batch: BatchResult) -> set[tuple[str, Any]]:
+    return {(k, y) for k, y in batch.store.query(
+        "SELECT unit_key, year FROM units WHERE read_error IS NULL AND unit_key IS NOT NULL AND unit_key != '' "
+        "GROUP BY unit_key, year HAVING COUNT(*) > 1")}
+
+
+def unit_rows(batch: BatchResult) -> Iterator[dict[str, Any]]:
+    dups = _dup_keys(batch)
+    for r in batch.store.results(order=f"read_error IS NOT NULL, {_ORDER}"):
         if r.read_error:
-            continue
-        rows.append({
-            "department": r.department or "（未注明主管部门）", "unit": r.unit or "（未注明单位）", "year": r.year,
+            break
+        yield {
+            "department": r.department or NO_DEPARTMENT, "unit": r.unit or NO_UNIT, "year": r.year,
             "budget": r.budget, "executed": r.executed, "rate": r.rate, "total_self": r.total_self,
             "total_recomputed": r.total_recomputed, "difference": r.difference, "grade": r.grade,
             "projects": len(r.projects), "errors": r.errors, "warnings": r.warnings,
             "duplicate": "是" if (norm(r.unit), r.year) in dups else "", "file": r.name,
-        })
-    rows.sort(key=lambda x: (x["department"], x["unit"], x["file"]))
-    return rows
+        }
 
 
-def project_rows(batch: BatchResult) -> list[dict[str, Any]]:
-    rows = []
-    for r in batch.results:
+def project_rows(batch: BatchResult) -> Iterator[dict[str, Any]]:
+    for r in batch.store.results(order=f"read_error IS NOT NULL, {_ORDER}"):
+        if r.read_error:
+            break
         for p in r.projects:
-            rows.append({"department": r.department or "（未注明主管部门）", "unit": r.unit or "（未注明单位）",
-                         **{k: p.get(k) for k in ("name", "sheet", "budget", "executed", "rate", "total_self",
-                                                  "total_recomputed", "difference", "grade", "errors", "warnings")},
-                         "file": r.name})
-    rows.sort(key=lambda x: (x["department"], x["unit"], x["file"], x["sheet"] or ""))
-    return rows
+            yield {"department": r.department or NO_DEPARTMENT, "unit": r.unit or NO_UNIT,
+                   **{k: p.get(k) for k in ("name", "sheet", "budget", "executed", "rate", "total_self",
+                                            "total_recomputed", "difference", "grade", "errors", "warnings")},
+                   "file": r.name}
 
 
 def failure_rows(batch: BatchResult) -> list[dict[str, Any]]:
-    rows = [{"file": r.name, "reason": r.read_error, "advice": r.advice, "sha256": r.sha256}
-            for r in batch.results if r.read_error]
+    rows = [{"file": n, "reason": e, "advice": a, "sha256": h} for n, e, a, h in batch.store.query(
+        "SELECT name, read_error, advice, sha256 FROM units WHERE read_error IS NOT NULL ORDER BY idx")]
     rows += [{"file": m, "reason": f"找不到 {m}（没有匹配的文件）。", "advice": "检查路径或通配符。", "sha256": ""}
              for m in batch.missing]
     return rows
 
 
-def finding_rows(batch: BatchResult) -> Iterable[dict[str, Any]]:
-    for f in batch.spool:
+def finding_rows(batch: BatchResult) -> Iterator[dict[str, Any]]:
+    for f in batch.findings():
         yield {k: f.get(k) for k, _l, _w in FINDING_COLUMNS}
 
 
@@ -115,13 +116,12 @@ def write_xlsx(batch: BatchResult, path: str | Path) -> Path:
                                    "strings_to_urls": False, "strings_to_numbers": False})
     wb.set_properties({"title": "绩效自评批量汇总", "author": "gridbudget"})
     F = _Formats(wb)
-    units = unit_rows(batch)
-    _sheet_units(wb, F, units)
+    units = _sheet_units(wb, F, unit_rows(batch))
     _sheet_projects(wb, F, project_rows(batch))
     rule_counts, unit_rule = _sheet_findings(wb, F, batch)
     _sheet_rules(wb, F, rule_counts, unit_rule)
     _sheet_failures(wb, F, failure_rows(batch))
-    _sheet_about(wb, F, batch, len(units))
+    _sheet_about(wb, F, batch, units.count)
     _sheet_charts(wb, F, units)
     try:
         wb.close()
@@ -204,26 +204,64 @@ def _grade_and_diff_colours(ws, F, first: int, last: int, grade_col: int, diff_c
                                                                  "value": f'"{grade}"', "format": fmt})
 
 
-def _sheet_units(wb, F, units: list[dict[str, Any]]) -> None:
+class _Totals:
+    """Running totals of unit rows (Decimal), for subtotal rows and the charts."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.sums: dict[str, Decimal] = defaultdict(Decimal)
+        self.n: Counter = Counter()
+        self.grades: Counter = Counter()
+        self.rate_bins: Counter = Counter()
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.count += 1
+        for k in ("budget", "executed", "total_self", "total_recomputed", "difference", "projects", "errors",
+                  "warnings"):
+            if row[k] is not None:
+                self.sums[k] += Decimal(row[k])
+                self.n[k] += 1
+        self.grades[row["grade"] or "无等级"] += 1
+        rate = row["rate"]
+        if rate is not None:
+            for lo, hi, label in RATE_BINS:
+                if (lo is None or rate >= lo) and (hi is None or rate < hi):
+                    self.rate_bins[label] += 1
+
+    def avg(self, key: str) -> Any:
+        return float(self.sums[key] / self.n[key]) if self.n[key] else ""
+
+
+def _sheet_units(wb, F, units: Iterable[dict[str, Any]]) -> _Totals:
     ws = wb.add_worksheet("汇总")
     _header(ws, F, UNIT_COLUMNS)
     col = {k: i for i, (k, _l, _w) in enumerate(UNIT_COLUMNS)}
     r = 1
-    groups: list[tuple[str, int, int]] = []
-    i = 0
-    while i < len(units):
-        dept = units[i]["department"]
-        start = r
-        while i < len(units) and units[i]["department"] == dept:
-            for k, _l, _w in UNIT_COLUMNS:
-                _cell(ws, F, r, col[k], k, units[i][k])
-            r += 1
-            i += 1
-        _subtotal(ws, F, r, col, f"小计：{dept}", [(start, r - 1)], units[i - (r - start):i])
-        groups.append((dept, start, r - 1))
+    total = _Totals()
+    groups: list[tuple[int, int]] = []
+    group: _Totals | None = None
+    dept = None
+    start = r
+
+    def close_group() -> None:
+        nonlocal r
+        _subtotal(ws, F, r, col, f"小计：{dept}", [(start, r - 1)], group)
+        groups.append((start, r - 1))
         r += 1
-    if units:
-        _subtotal(ws, F, r, col, "合计", [(a, b) for _d, a, b in groups], units)
+
+    for row in units:
+        if group is not None and row["department"] != dept:
+            close_group()
+        if group is None or row["department"] != dept:
+            dept, group, start = row["department"], _Totals(), r
+        for k, _l, _w in UNIT_COLUMNS:
+            _cell(ws, F, r, col[k], k, row[k])
+        group.add(row)
+        total.add(row)
+        r += 1
+    if group is not None:
+        close_group()
+        _subtotal(ws, F, r, col, "合计", groups, total)
         r += 1
     ws.autofilter(0, 0, max(r - 1, 1), len(UNIT_COLUMNS) - 1)
     _grade_and_diff_colours(ws, F, 1, r - 1, col["grade"], col["difference"])
@@ -231,6 +269,7 @@ def _sheet_units(wb, F, units: list[dict[str, Any]]) -> None:
                           {"type": "cell", "criteria": ">", "value": 0, "format": F.red})
     ws.conditional_format(1, col["duplicate"], max(r - 1, 1), col["duplicate"],
                           {"type": "cell", "criteria": "==", "value": '"是"', "format": F.yellow})
+    return total
 
 
 def _rng(col: int, spans: list[tuple[int, int]]) -> str:
@@ -239,15 +278,11 @@ def _rng(col: int, spans: list[tuple[int, int]]) -> str:
     return ",".join(xl_range(a, col, b, col) for a, b in spans)
 
 
-def _subtotal(ws, F, r: int, col: dict[str, int], label: str, spans: list[tuple[int, int]],
-              rows: list[dict[str, Any]]) -> None:
-    """A subtotal row: SUM formulas over ``spans`` with their values cached (computed in Decimal)."""
+def _subtotal(ws, F, r: int, col: dict[str, int], label: str, spans: list[tuple[int, int]], t: _Totals) -> None:
+    """A subtotal row: SUM/AVERAGE formulas over ``spans``, their values cached (computed in Decimal)."""
     from xlsxwriter.utility import xl_rowcol_to_cell
 
-    def total(key):
-        return sum((x[key] for x in rows if x[key] is not None), Decimal(0))
-
-    budget, executed = total("budget"), total("executed")
+    budget, executed = t.sums["budget"], t.sums["executed"]
     for k, _l, _w in UNIT_COLUMNS:
         ws.write_blank(r, col[k], None, F.sub_text)
     ws.write_string(r, col["unit"], label, F.sub_text)
@@ -258,23 +293,22 @@ def _subtotal(ws, F, r: int, col: dict[str, int], label: str, spans: list[tuple[
     rate = float(executed / budget) if budget else ""
     ws.write_formula(r, col["rate"], f'=IF({b}>0,{e}/{b},"")', F.sub_pct, rate)
     for k in ("total_self", "total_recomputed", "difference"):
-        vals = [x[k] for x in rows if x[k] is not None]
-        avg = float(sum(vals, Decimal(0)) / len(vals)) if vals else ""
-        ws.write_formula(r, col[k], f'=IFERROR(AVERAGE({_rng(col[k], spans)}),"")', F.sub_score, avg)
+        ws.write_formula(r, col[k], f'=IFERROR(AVERAGE({_rng(col[k], spans)}),"")', F.sub_score, t.avg(k))
     for k in ("projects", "errors", "warnings"):
-        ws.write_formula(r, col[k], f"=SUM({_rng(col[k], spans)})", F.sub_int, int(total(k)))
-    ws.write_string(r, col["file"], f"{len(rows)} 个单位（自评/重算总分、差额为平均值）", F.sub_text)
+        ws.write_formula(r, col[k], f"=SUM({_rng(col[k], spans)})", F.sub_int, int(t.sums[k]))
+    ws.write_string(r, col["file"], f"{t.count} 个单位（自评/重算总分、差额为平均值）", F.sub_text)
 
 
-def _sheet_projects(wb, F, rows: list[dict[str, Any]]) -> None:
+def _sheet_projects(wb, F, rows: Iterable[dict[str, Any]]) -> None:
     ws = wb.add_worksheet("项目")
     _header(ws, F, PROJECT_COLUMNS)
     col = {k: i for i, (k, _l, _w) in enumerate(PROJECT_COLUMNS)}
-    for r, row in enumerate(rows, start=1):
+    n = 0
+    for n, row in enumerate(rows, start=1):
         for k, _l, _w in PROJECT_COLUMNS:
-            _cell(ws, F, r, col[k], k, row[k])
-    ws.autofilter(0, 0, max(len(rows), 1), len(PROJECT_COLUMNS) - 1)
-    _grade_and_diff_colours(ws, F, 1, len(rows), col["grade"], col["difference"])
+            _cell(ws, F, n, col[k], k, row[k])
+    ws.autofilter(0, 0, max(n, 1), len(PROJECT_COLUMNS) - 1)
+    _grade_and_diff_colours(ws, F, 1, n, col["grade"], col["difference"])
 
 
 def _sheet_findings(wb, F, batch: BatchResult):
@@ -353,8 +387,8 @@ def _sheet_about(wb, F, batch: BatchResult, nunits: int) -> None:
     ws.set_column(0, 0, 60)
     ws.set_column(1, 1, 70)
     lines = [("评分方案", f"{batch.profile_title}（{batch.profile}）"), ("工具版本", f"gridbudget {__version__}"),
-             ("运行时间", batch.started), ("处理文件数", str(len(batch.results))), ("汇总单位数", str(nunits)),
-             ("未能读取", str(sum(1 for r in batch.results if r.read_error) + len(batch.missing))),
+             ("运行时间", batch.started), ("处理文件数", str(batch.files)), ("汇总单位数", str(nunits)),
+             ("未能读取", str(batch.failed + len(batch.missing))),
              ("说明", "自评总分为单位自己填写的总分；重算总分按评分方案重新计算；差额 = 重算 − 自评。"
                     "等级按重算总分确定。问题清单中的错误须修改，警告须核实或说明，提示供参考。")]
     for r, (k, v) in enumerate(lines):
@@ -363,41 +397,27 @@ def _sheet_about(wb, F, batch: BatchResult, nunits: int) -> None:
     r = len(lines) + 1
     ws.write_string(r, 0, "输入文件", F.head)
     ws.write_string(r, 1, "SHA-256", F.head)
-    for res in batch.results:
+    for name, sha in batch.store.query("SELECT name, sha256 FROM units ORDER BY idx"):
         r += 1
-        ws.write_string(r, 0, res.name, F.text)
-        ws.write_string(r, 1, res.sha256 or "（无法读取）", F.text)
+        ws.write_string(r, 0, name, F.text)
+        ws.write_string(r, 1, sha or "（无法读取）", F.text)
 
 
-def grade_counts(units: list[dict[str, Any]]) -> list[tuple[str, int]]:
-    c = Counter(u["grade"] or "无等级" for u in units)
-    return [(g, c.get(g, 0)) for g in (*GRADES, "无等级")]
-
-
-def rate_counts(units: list[dict[str, Any]]) -> list[tuple[str, int]]:
-    out = []
-    for lo, hi, label in RATE_BINS:
-        n = sum(1 for u in units if u["rate"] is not None and (lo is None or u["rate"] >= lo)
-                and (hi is None or u["rate"] < hi))
-        out.append((label, n))
-    return out
-
-
-def _sheet_charts(wb, F, units: list[dict[str, Any]]) -> None:
+def _sheet_charts(wb, F, units: _Totals) -> None:
     ws = wb.add_worksheet("图表")
     _print_setup(ws, one_page=True)
     ws.set_column(0, 0, 14)
     ws.set_column(1, 1, 10)
     ws.write_string(0, 0, "等级", F.head)
     ws.write_string(0, 1, "单位数", F.head)
-    grades = grade_counts(units)
+    grades = [(g, units.grades.get(g, 0)) for g in (*GRADES, "无等级")]
     for r, (g, n) in enumerate(grades, start=1):
         ws.write_string(r, 0, g, F.text)
         ws.write_number(r, 1, n, F.int)
     base = len(grades) + 2
     ws.write_string(base, 0, "执行率", F.head)
     ws.write_string(base, 1, "单位数", F.head)
-    rates = rate_counts(units)
+    rates = [(label, units.rate_bins.get(label, 0)) for _lo, _hi, label in RATE_BINS]
     for r, (label, n) in enumerate(rates, start=base + 1):
         ws.write_string(r, 0, label, F.text)
         ws.write_number(r, 1, n, F.int)
@@ -455,9 +475,10 @@ def summary_dict(batch: BatchResult) -> dict[str, Any]:
     return {
         "schema": "gridbudget.summary/1",
         "meta": {"profile": batch.profile, "profile_title": batch.profile_title, "version": __version__,
-                 "started": batch.started, "files": len(batch.results), "jobs": batch.jobs,
-                 "inputs": [{"file": r.name, "sha256": r.sha256} for r in batch.results]},
-        "units": unit_rows(batch), "projects": project_rows(batch), "findings": list(finding_rows(batch)),
+                 "started": batch.started, "files": batch.files, "jobs": batch.jobs,
+                 "inputs": [{"file": n, "sha256": h} for n, h in batch.store.query(
+                     "SELECT name, sha256 FROM units ORDER BY idx")]},
+        "units": list(unit_rows(batch)), "projects": list(project_rows(batch)), "findings": list(finding_rows(batch)),
         "failures": failure_rows(batch),
     }
 

@@ -914,7 +914,7 @@ def is_no_deviation(text: object) -> bool:
 # Memoisation: the same cell contents recur across thousands of workbooks
 # ("无偏差", 10, "≥95%" …); results are immutable, so they are shared.
 # ---------------------------------------------------------------------------
-def _memo(fn, maxsize: int = 32768):
+def _memo(fn, maxsize: int = 4096):
     cache: dict = {}
 
     def wrapper(raw: object, **kw: object):

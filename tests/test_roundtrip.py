@@ -26,7 +26,6 @@ import json
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from gridbudget import forms

@@ -50,7 +50,7 @@ def batch_dir(tmp_path_factory):
 
 def _findings_by_file(batch) -> dict[str, set]:
     out = defaultdict(set)
-    for f in batch.spool:
+    for f in batch.findings():
         out[Path(f["file"]).name].add((f["code"], f["severity"]))
     return out
 
@@ -71,7 +71,7 @@ def test_exact_findings_and_totals(batch_dir):
             assert r.read_error is None, (name, r.read_error)
             assert got.get(name, set()) == exp, name
         # totals: every generated unit's overall figures, summed in Decimal
-        rows = unit_rows(batch)
+        rows = list(unit_rows(batch))
         want_budget = sum((synth.make(int(n[5:10]))[0]["overall"]["funds"]["total"]["budget"]
                            for n, e in expected.items() if e != "unreadable"), Decimal(0))
         assert sum(r["budget"] for r in rows) == want_budget
