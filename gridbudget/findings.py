@@ -8,7 +8,7 @@ summary sheets are views of the same list.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
@@ -55,7 +55,7 @@ class Finding:
         return self.sheet or ""
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = {k: getattr(self, k) for k in _FIELDS}
         d["expected"] = _jsonable(self.expected)
         d["found"] = _jsonable(self.found)
         return d
@@ -65,6 +65,7 @@ class Finding:
                 SEVERITY_RANK.get(self.severity, 9), self.code)
 
 
+_FIELDS = tuple(f.name for f in fields(Finding))
 _TABLE_ORDER = {"basic": 0, "overall": 1, "project": 2}
 
 

@@ -49,6 +49,7 @@ class Val:
     decimals: int | None = None    # decimals its number format shows
     unit: str = "万元"              # the amount unit the table declares (万元 or 元)
     _memo: dict | None = None      # parsed meanings, computed once per value
+    _empty: bool | None = None
 
     @property
     def is_formula(self) -> bool:
@@ -71,9 +72,9 @@ class Val:
 
     @property
     def empty(self) -> bool:
-        v = self._memo_get("empty")
+        v = self._empty
         if v is None:
-            v = self._memo_put("empty", self.error is None and not self.uncomputed and is_blank(self.raw))
+            v = self._empty = self.error is None and not self.uncomputed and is_blank(self.raw)
         return v
 
     @property

@@ -829,10 +829,8 @@ def required(ctx: Ctx):
                 yield Hit(td, v, f"基础数据表的{label}未填写。", expected=label, key=key)
 
 
-def _readers(kind: str):
-    return {forms.MONEY: lambda v: v.amount(), forms.WEIGHT: lambda v: v.number(), forms.SCORE: lambda v: v.number(),
-            forms.AREA: lambda v: v.number(), forms.COUNT: lambda v: v.count(), forms.RATE: lambda v: v.rate(),
-            forms.QUANTITY: lambda v: v.quantity()}.get(kind)
+_READERS = {forms.MONEY: Val.amount, forms.WEIGHT: Val.number, forms.SCORE: Val.number, forms.AREA: Val.number,
+            forms.COUNT: Val.count, forms.RATE: Val.rate, forms.QUANTITY: Val.quantity}
 
 
 @rule("C-UNREADABLE", KIND_COMPLETE, ERROR, "数值无法识别",
@@ -847,7 +845,7 @@ def unreadable(ctx: Ctx):
             f = fields.get(key)
             if f is None or v.empty or v.error or v.uncomputed:
                 continue
-            reader = _readers(f.kind)
+            reader = _READERS.get(f.kind)
             if reader is None:
                 continue
             res = reader(v)

@@ -179,16 +179,11 @@ class _SheetWriter:
         r2 = last_row if last_row is not None else row
         c2 = it.col + it.span - 1
         if (r2, c2) != (row, it.col):
-            if isinstance(content, str) and content.startswith("="):
-                ws.merge_range(row, it.col, r2, c2, "", fmt)
-                ws.write_formula(row, it.col, content, fmt, "")
-            else:
-                ws.merge_range(row, it.col, r2, c2, "", fmt)
-                self._write(row, it.col, content, fmt)
-        elif isinstance(content, str) and content.startswith("=") and fld is not None and fld.computed:
-            ws.write_formula(row, it.col, content, fmt, "")
+            ws.merge_range(row, it.col, r2, c2, "", fmt)
+        if fld is not None and fld.computed:
+            ws.write_formula(row, it.col, content, fmt, "")      # empty cache: clients compute it
         else:
-            self._write(row, it.col, content, fmt)
+            self._write(row, it.col, content, fmt)                # user text is always text
 
     def _write(self, row: int, col: int, content: Any, fmt) -> None:
         content = _cell_value(content)
