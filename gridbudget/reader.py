@@ -523,12 +523,15 @@ def _read_goals(grid: _Grid, td: TableData, gr: int, end: int) -> None:
 
 
 def _level1_key(t: str) -> str | None:
+    """产出 / 效益 / 满意度; a 一级 成本指标 (2021+ national templates: 经济成本指标 …) counts as 产出-成本."""
     if "产出" in t:
         return "output"
     if "满意" in t:
         return "satisfaction"
     if "效益" in t or "效果" in t:
         return "benefit"
+    if "成本" in t:
+        return "output"
     return None
 
 
@@ -543,10 +546,37 @@ def level2_key(l1: str | None, t: str) -> str | None:
     return None
 
 
+_OPERATORS = {"≥": "≥", ">=": "≥", "≧": "≥", "大于等于": "≥", "不低于": "≥", "≤": "≤", "<=": "≤", "≦": "≤",
+              "小于等于": "≤", "不高于": "≤", "不超过": "≤", "=": "=", "＝": "=", "等于": "=", ">": ">", "＞": ">",
+              "大于": ">", "<": "<", "＜": "<", "小于": "<"}
+
+
+def _compose_quantities(row: dict[str, Val], op: Val | None, munit: Val | None) -> None:
+    """Layouts with separate 指标性质 (≥, ≤, =) and 度量单位 columns: join them into the
+    target and actual as people write them in one cell ("≥" "100" "次" -> "≥100次")."""
+    o = _OPERATORS.get(norm(op.raw)) if op is not None and not op.empty else None
+    u = munit.text() if munit is not None and not munit.empty else ""
+    for col, with_op in (("target", True), ("actual", False)):
+        v = row.get(col)
+        if v is None or v.empty or v.error:
+            continue
+        q = v.quantity()
+        text = v.text() if isinstance(v.raw, str) else (
+            format(q.value.normalize(), "f") if q.value is not None and q.unit is None else v.text())
+        if q.value is not None and q.unit is None and u and not q.qualitative:
+            text += u
+        if with_op and o and q.op is None and not q.qualitative:
+            text = o + text
+        if text != v.text():
+            row[col] = Val(text, v.sheet, v.cell, v.formula, v.error, False, v.decimals, v.unit)
+
+
 def _read_indicators(grid: _Grid, td: TableData, hr: int, end: int) -> None:
     sheet = grid.sheet
     cols: dict[str, int] = {}
-    extra = (("l1", "一级指标", None, ()), ("l2", "二级指标", None, ()))
+    extra = (("l1", "一级指标", None, ()), ("l2", "二级指标", None, ()),
+             ("op", "指标性质", None, ("指标方向", "运算符号", "比较符号")),
+             ("munit", "度量单位", None, ("计量单位", "计量单位名称")))
     for c in grid.cols(hr):
         t = grid.text.get((hr, c), "")
         key = _match_column(t, extra + forms.INDICATOR_COLUMNS)
@@ -602,7 +632,10 @@ def _read_indicators(grid: _Grid, td: TableData, hr: int, end: int) -> None:
                 l2 = k2
                 if k2 is not None and f"ind.{l1}.{k2}.label" not in td.fields:
                     td.fields[f"ind.{l1}.{k2}.label"] = _val(sheet, r, cols["l2"])
-        row = {ck: _val(sheet, r, c, unit) for ck, c in cols.items() if ck not in ("l1", "l2")}
+        row = {ck: _val(sheet, r, c, unit) for ck, c in cols.items() if ck not in ("l1", "l2", "op", "munit")}
+        if "op" in cols or "munit" in cols:
+            _compose_quantities(row, _val(sheet, r, cols["op"]) if "op" in cols else None,
+                                _val(sheet, r, cols["munit"]) if "munit" in cols else None)
         if all(v.empty and not v.error for v in row.values()):
             continue
         if l1 is None or l2 is None:

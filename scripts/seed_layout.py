@@ -11,6 +11,8 @@ report's own tables. Variants exercise what other units do:
     blank_rows  blank spacer rows inside the tables, an extra column on the left
     yuan        amounts in 元, the headers saying so
     synonyms    other provinces' labels (调整后预算数, 预算执行数, 权重, 完成值, 本年财政拨款, 总额, 预算执行率)
+    national2021  the 2021+ national indicator grid: separate 指标性质 and 度量单位 columns,
+                and 成本指标 as its own 一级 (经济成本指标)
 
     python scripts/seed_layout.py OUTDIR      # writes junshan-2024-<variant>.xlsx for every variant
 """
@@ -18,11 +20,12 @@ report's own tables. Variants exercise what other units do:
 from __future__ import annotations
 
 import io
+import re
 import sys
 from decimal import Decimal
 from pathlib import Path
 
-VARIANTS = ("seed", "one_sheet", "renamed", "blank_rows", "yuan", "synonyms")
+VARIANTS = ("seed", "one_sheet", "renamed", "blank_rows", "yuan", "synonyms", "national2021")
 SP = "\u3000"   # the full-width blank the seed's empty cells hold
 
 UNIT_BASIC = "岳阳市君山区社会治理网格化服务中心"
@@ -137,7 +140,41 @@ def _funds_header(w: _Writer, first: str) -> None:
     w.put(7, "得分")
 
 
+_SPLIT_TARGET = re.compile(r"^(≥|≤|=)?([0-9]+(?:\.[0-9]+)?)(\D*)$")
+
+
+def _split(target: str, actual: str) -> tuple[str, object, str, object]:
+    """'≥1次', '1次' -> ('≥', 1, '次', 1): the 2021 grid's separate operator and unit columns."""
+    m = _SPLIT_TARGET.match(target)
+    if not m:
+        return "", target, "", actual
+    op, num, unit = m.group(1) or "", m.group(2), m.group(3)
+    am = re.match(r"^([0-9]+(?:\.[0-9]+)?)(\D*)$", actual)
+    if am and am.group(2) == unit:
+        actual_v: object = float(am.group(1)) if "." in am.group(1) else int(am.group(1))
+    else:
+        actual_v = actual
+        if unit and not am:
+            unit = ""          # the actual carries its own words: leave the unit column empty
+    return op, float(num) if "." in num else int(num), unit, actual_v
+
+
+def _national2021(groups):
+    """成本指标 moves out of 产出 into a 一级 of its own (二级 经济成本指标)."""
+    out, cost = [], None
+    for l1, l2, rows in groups:
+        if l2 == "成本指标":
+            cost = rows
+            continue
+        if l1 is not None and l1.startswith("效益") and cost is not None:
+            out.append(("成本指标", "经济成本指标", cost))
+        out.append((l1, l2, rows))
+    return out
+
+
 def _indicators(w: _Writer, groups) -> None:
+    if w.variant == "national2021":
+        return _indicators_2021(w, _national2021(groups))
     start = w.row
     w.put(1, "一级指标"); w.put(2, "二级指标"); w.put(3, "三级指标"); w.put(4, "年度指标值")
     w.put(5, w.label("实际完成值", "完成值")); w.put(6, w.label("分值", "权重")); w.put(7, "得分")
@@ -171,6 +208,27 @@ def _indicators(w: _Writer, groups) -> None:
     w.ws.merge_cells(start_row=start, start_column=w.col0, end_row=w.row - 1, end_column=w.col0)
     w.ws.cell(start, w.col0, "绩\n效\n指\n标")
     w.put(0, "总分", span=6); w.put(6, 100); w.put(7, 98); w.put(8, SP); w.next()
+
+
+def _indicators_2021(w: _Writer, groups) -> None:
+    start = w.row
+    for col, label in enumerate(("一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "实际完成值",
+                                 "分值", "得分", "偏差原因分析及改进措施"), start=1):
+        w.put(col, label)
+    w.next()
+    for l1, l2, rows in groups:
+        if l1 is not None:
+            w.put(1, l1)
+        w.put(2, l2)
+        for row in rows:
+            if row is not None:
+                name, target, actual, weight, score, note = row
+                op, num, unit, act = _split(target, actual)
+                for col, v in enumerate((name, op, num, unit, act, weight, score, SP + note), start=3):
+                    w.put(col, v)
+            w.next()
+    w.ws.cell(start, w.col0, "绩效指标")
+    w.put(0, "总分", span=7); w.put(8, 100); w.put(9, 98); w.next()
 
 
 def overall(w: _Writer) -> None:
