@@ -169,8 +169,9 @@ def process_one(inp: Input, profile_name: str | None, timeout: float) -> UnitRes
     old = None
     if use_alarm:
         old = signal.signal(signal.SIGALRM, _alarm)
-        signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, timeout)
         data = inp.read()
         res.sha256 = hashlib.sha256(data).hexdigest()
         profile = load_profile(profile_name)
@@ -218,7 +219,10 @@ def process_one(inp: Input, profile_name: str | None, timeout: float) -> UnitRes
         res.read_error, res.read_error_code = f"处理 {inp.name} 时出错（{type(exc).__name__}：{exc}）。", "internal"
     finally:
         if use_alarm:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            try:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            except _Timeout:               # fired just as the work finished: the result stands
+                signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old)
     if res.read_error_code:
         res.advice = ADVICE.get(res.read_error_code, "")
@@ -227,7 +231,13 @@ def process_one(inp: Input, profile_name: str | None, timeout: float) -> UnitRes
 
 
 def _worker(args: tuple[Input, str | None, float]) -> UnitResult:
-    return process_one(*args)
+    try:
+        return process_one(*args)
+    except _Timeout:                        # the alarm landed in an error handler: still a timeout
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        inp, _profile, timeout = args
+        return UnitResult(inp.name, read_error=f"处理 {inp.name} 超过 {timeout:g} 秒，已跳过。",
+                          read_error_code="timeout", advice=ADVICE["timeout"])
 
 
 # ---------------------------------------------------------------------------

@@ -193,3 +193,12 @@ def test_summary_opens_in_libreoffice(batch_dir, tmp_path):
     ours = [r for r in openpyxl.load_workbook(path, data_only=True)["汇总"].iter_rows(values_only=True)
             if r[1] == "合计"][0]
     assert total[3] == pytest.approx(ours[3]) and total[4] == pytest.approx(ours[4])
+
+
+def test_a_file_over_its_time_limit_becomes_a_failure_row():
+    from gridbudget.batch import Input, process_one
+
+    res = process_one(Input(str(EXAMPLE_XLSX), str(EXAMPLE_XLSX)), None, 1e-6)
+    assert res.read_error_code == "timeout" and "超过" in res.read_error and res.advice
+    res = process_one(Input(str(EXAMPLE_XLSX), str(EXAMPLE_XLSX)), None, 60)
+    assert res.read_error is None and res.unit
