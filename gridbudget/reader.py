@@ -294,7 +294,7 @@ def _read_basic(grid: _Grid, r1: int, r2: int) -> TableData:
             label_t = grid.text.get(sheet.merged_anchor(r, lc) if sheet.merged else (r, lc), "")
             if any(w in label_t for w in ("楼堂馆所", "厉行节约")):
                 break
-            bare = strip_numbering(label_t).strip("…. .")
+            bare = strip_numbering(label_t).strip("….. ")   # drop ellipsis rows ("……")
             key = _basic_row_key(bare)
             if key == "special_header":
                 mode = "special_funds"

@@ -179,7 +179,7 @@ def _indicators(w: _Writer, groups) -> None:
     w.put(1, "一级指标"); w.put(2, "二级指标"); w.put(3, "三级指标"); w.put(4, "年度指标值")
     w.put(5, w.label("实际完成值", "完成值")); w.put(6, w.label("分值", "权重")); w.put(7, "得分")
     w.put(8, "偏差原因分析及改进措施"); w.next()
-    l1_start, l1_label = None, None
+    l1_start = None
     spacer_done = False
     for l1, l2, rows in groups:
         if l1 is not None:
