@@ -178,11 +178,11 @@ def _classify(grid: _Grid, r1: int, r2: int) -> str | None:
     if has("经费控制情况", "财政供养人员"):
         return "basic"
     if has("年度资金总额", "资金总额") or (has("年初预算") and has("全年执行数", "预算执行数", "全年预算数", "调整后预算")):
-        if has("项目支出名称", "当年财政拨款", "本年财政拨款", "上年结转"):
+        if has("项目支出名称", "项目名称"):
             return "project"
-        if has("按收入性质", "按支出性质", "部门名称", "一般公共预算"):
+        if has("按收入性质", "按支出性质", "部门名称", "单位名称", "一般公共预算"):
             return "overall"
-        if has("项目名称"):
+        if has("当年财政拨款", "本年财政拨款", "上年结转"):
             return "project"
         return "overall"
     return None
@@ -207,6 +207,8 @@ def segments(grid: _Grid) -> list[tuple[str, int, int]]:
         actual = _classify(grid, r, end)
         if actual is None:
             continue
+        if kind in ("overall", "project") and actual in ("overall", "project"):
+            actual = kind          # the title says which of the two self-evaluation tables it is
         out.append((actual, r, end))
     if titles and titles[0][0] > 0:   # a table above the first title (no title of its own)
         kind = _classify(grid, 0, titles[0][0] - 1)
@@ -467,7 +469,9 @@ def _read_funds_table(grid: _Grid, r1: int, r2: int, kind: str) -> TableData:
                         for ck in ("initial", "budget", "executed"):
                             if ck in cols:
                                 put(f"funds.{rkey}.{ck}", hit[0], cols[ck])
-            else:
+            elif grid.first(lambda t: any(w in t for w in ("当年财政拨款", "本年财政拨款", "上年结转")),
+                            tr + 1, funds_end) is None:
+                # (an overall table laid out with a project's funding rows has no breakdowns to read)
                 _read_breakdowns(grid, td, tr + 1, funds_end, unit)
     if goals_row is not None:
         _read_goals(grid, td, goals_row[0], ind_row[0] - 1 if ind_row else r2)

@@ -236,3 +236,21 @@ def test_formula_errors_and_uncomputed_formulas_are_reported(tmp_path):
     assert ("uncomputed_formula", exec_cell.coordinate) in codes
     v = sub.overall.get("funds.total.executed")
     assert v.uncomputed and v.amount().value is None      # never read as 0
+
+
+def test_overall_table_with_project_style_funding_rows_is_still_the_overall_table(tmp_path):
+    """Some provinces lay out the overall table's funds like a project's (当年财政拨款 …): the title decides."""
+    from openpyxl.cell.cell import MergedCell
+
+    wb = openpyxl.load_workbook(io.BytesIO(seed_layout.build("seed")))
+    ws = wb["附件2"]
+    for row in ws.iter_rows():
+        for c in row:
+            if not isinstance(c, MergedCell) and isinstance(c.value, str) and "一般公共预算" in c.value:
+                c.value = "其中：当年财政拨款"
+    path = tmp_path / "overall.xlsx"
+    wb.save(path)
+    sub = read_submission(path)
+    assert sub.tables_found == ["basic", "overall", "project"]
+    assert sub.overall.sheet == "附件2" and sub.overall.get("funds.total.executed").amount().value == Decimal("116.95")
+    assert "income.general" not in sub.overall.fields and "income.other" not in sub.overall.fields
