@@ -36,6 +36,11 @@ def _comparable(t: Quantity, a: Quantity) -> tuple[Decimal, Decimal, Decimal | N
     if tv is None or av is None:
         return None
     tu, au = t.unit, a.unit
+    if tu == "%" and au is None and av <= Decimal("1.5") < tv:
+        av = av * 100          # 0.98 read without its percent format (e.g. from .xls) against "≥95%"
+    elif au == "%" and tu is None and tv <= Decimal("1.5") < av:
+        tv = tv * 100
+        up = up * 100 if up is not None else None
     if tu == au or tu is None or au is None:
         return tv, av, up
     if tu in _MONEY_FACTOR and au in _MONEY_FACTOR:

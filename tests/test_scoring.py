@@ -109,6 +109,8 @@ def make(target, actual, weight=10, score=10, level2="quantity") -> Indicator:
     ("≤50万元", "500000元", "cost", D("10.00")),        # units converted
     ("=0起", "2起", "quantity", D("0.00")),              # equality with target 0
     ("90%-100%", "85%", "quantity", D("9.44")),          # below a range: proportional to its lower bound
+    ("≥95%", 0.98, "quantity", D("10.00")),             # 98% read without its percent format
+    ("≥95%", 0.9, "quantity", D("9.47")),
 ])
 def test_quantitative_points(target, actual, level2, expected):
     assert indicator_points(make(target, actual, level2=level2), load_profile()).recomputed == expected
