@@ -113,7 +113,7 @@ def _profile(name: Optional[str]):
 
 @app.command("validate")
 def validate_cmd(
-    files: List[Path] = typer.Argument(..., help="要审核的工作簿，可以多个"),
+    files: List[str] = typer.Argument(..., help="要审核的工作簿，可以多个；也可以是文件夹、通配符或 .zip 压缩包"),
     fmt: str = typer.Option("text", "--format", help="输出格式：text 或 json"),
     annotate: Optional[Path] = typer.Option(None, "--annotate", help="另存一份带批注和“审核结果”表的副本（只能审核一个文件时使用）"),
     profile: Optional[str] = typer.Option(None, "--profile", help="评分方案名称或 .toml 文件（默认 national-2020）"),
@@ -130,10 +130,16 @@ def validate_cmd(
 
     if fmt not in ("text", "json"):
         _fail(f"不支持的格式 {fmt}：可用 text 或 json。")
-    if annotate is not None and len(files) != 1:
-        _fail("--annotate 只能用于一个文件。")
+    from .batch import collect_inputs
+    from .findings import Report
+
     prof = _profile(profile)
-    reports = [validate_file(f, prof, previous=previous) for f in files]
+    inputs, missing = collect_inputs(files)
+    if annotate is not None and (len(inputs) != 1 or inputs[0].member is not None):
+        _fail("--annotate 只能用于一个工作簿文件。")
+    reports = [validate_file(i.name, prof, previous=previous, data=i.read() if i.member else None) for i in inputs]
+    reports += [Report(file=m, read_error=f"找不到文件 {m}：请检查路径是否正确。", read_error_code="not_found")
+                for m in missing]
     if fmt == "json":
         sys.stdout.write(dumps(render_json(reports)) + "\n")
     else:
@@ -143,8 +149,8 @@ def validate_cmd(
         from .fsutil import refuse_overwrite
 
         try:
-            refuse_overwrite(annotate, files)
-            write_annotated(files[0], reports[0].findings, annotate)
+            refuse_overwrite(annotate, [inputs[0].path])
+            write_annotated(inputs[0].path, reports[0].findings, annotate)
         except ValueError as exc:
             _fail(str(exc))
         typer.echo(f"已生成带批注的副本：{annotate}", err=True)

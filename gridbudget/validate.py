@@ -110,13 +110,17 @@ def validate_submission(sub: Submission, profile: Profile | None = None, *,
     return Report(file=sub.file, findings=findings, tables_found=sub.tables_found, unit=sub.unit, year=sub.year)
 
 
-def validate_file(path: str | Path, profile: Profile | None = None, *, previous: str | Path | None = None) -> Report:
-    """Read and validate one workbook; a file that cannot be read gives a Report with read_error."""
+def validate_file(path: str | Path, profile: Profile | None = None, *, previous: str | Path | None = None,
+                  data: bytes | None = None) -> Report:
+    """Read and validate one workbook; a file that cannot be read gives a Report with read_error.
+
+    ``data`` gives the bytes when they do not come from ``path`` itself (a member of a zip archive).
+    """
     from .book import ReadError
     from .reader import read_submission
 
     try:
-        sub = read_submission(path)
+        sub = read_submission(path, data=data)
     except ReadError as exc:
         return Report(file=str(path), read_error=exc.message, read_error_code=exc.code)
     prev = None
@@ -128,5 +132,3 @@ def validate_file(path: str | Path, profile: Profile | None = None, *, previous:
     return validate_submission(sub, profile, previous=prev)
 
 
-def D(x: Any) -> Decimal:
-    return x if isinstance(x, Decimal) else Decimal(str(x))

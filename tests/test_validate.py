@@ -309,3 +309,21 @@ def test_rules_doc_is_current():
 
     assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == render_catalogue("markdown"), \
         "run: gridbudget rules --format markdown > docs/rules.md"
+
+
+def test_cli_validate_folder_and_zip(tmp_path):
+    import shutil
+    import zipfile
+
+    from typer.testing import CliRunner
+    from gridbudget.cli import app
+
+    shutil.copy(EXAMPLE_XLSX, tmp_path / "a.xlsx")
+    with zipfile.ZipFile(tmp_path / "b.zip", "w") as zf:
+        zf.write(EXAMPLE_XLSX, "单位/b.xlsx")
+    res = CliRunner().invoke(app, ["validate", str(tmp_path), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    files = [f["file"] for f in json.loads(res.output)["files"]]
+    assert files == [str(tmp_path / "a.xlsx"), f"{tmp_path / 'b.zip'}!单位/b.xlsx"]
+    res = CliRunner().invoke(app, ["validate", str(tmp_path / "missing.xlsx")])
+    assert res.exit_code == 2 and "missing.xlsx" in res.output
