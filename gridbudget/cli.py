@@ -102,6 +102,12 @@ def export_cmd(
     typer.echo(f"已导出：{output}", err=True)
 
 
+def zipfile_error():
+    import zipfile
+
+    return zipfile.BadZipFile
+
+
 def _profile(name: Optional[str]):
     from .profile import ProfileError, load_profile
 
@@ -119,6 +125,7 @@ def validate_cmd(
     profile: Optional[str] = typer.Option(None, "--profile", help="评分方案名称或 .toml 文件（默认 national-2020）"),
     strict: bool = typer.Option(False, "--strict", help="有警告也以退出码 1 结束"),
     previous: Optional[Path] = typer.Option(None, "--previous", help="上年度工作簿，用于跨年核对"),
+    report: Optional[Path] = typer.Option(None, "--report", help="自评报告正文（.txt 或 .docx），核对正文数字与附表"),
 ) -> None:
     """审核工作簿：表内、表间、计分、完整性检查，每个问题指向具体单元格。
 
@@ -137,7 +144,16 @@ def validate_cmd(
     inputs, missing = collect_inputs(files)
     if annotate is not None and (len(inputs) != 1 or inputs[0].member is not None):
         _fail("--annotate 只能用于一个工作簿文件。")
-    reports = [validate_file(i.name, prof, previous=previous, data=i.read() if i.member else None) for i in inputs]
+    text = None
+    if report is not None:
+        from .prose import read_report
+
+        try:
+            text = read_report(report)
+        except (OSError, KeyError, zipfile_error()) as exc:
+            _fail(f"无法读取报告正文 {report}：{exc}", EXIT_UNREADABLE)
+    reports = [validate_file(i.name, prof, previous=previous, data=i.read() if i.member else None, report=text)
+               for i in inputs]
     reports += [Report(file=m, read_error=f"找不到文件 {m}：请检查路径是否正确。", read_error_code="not_found")
                 for m in missing]
     if fmt == "json":

@@ -62,6 +62,7 @@ class Ctx:
     sub: Submission
     profile: Profile
     previous: Submission | None = None
+    report: str | None = None          # the report's text, when given (report prose vs tables)
     _inds: dict | None = None
 
     def inds(self, td: TableData) -> list:
@@ -85,11 +86,11 @@ def _finding(rule_: Rule, hit: Hit, file: str, severity: str) -> Finding:
 
 
 def run_rules(sub: Submission, profile: Profile | None = None, *, previous: Submission | None = None,
-              file: str | None = None) -> list[Finding]:
+              file: str | None = None, report: str | None = None) -> list[Finding]:
     from . import rules as _rules  # noqa: F401  (registers the rules)
 
     profile = profile or load_profile()
-    ctx = Ctx(sub, profile, previous)
+    ctx = Ctx(sub, profile, previous, report)
     name = file if file is not None else str(sub.file)
     out: list[Finding] = []
     overrides = profile.data.get("rules", {})
@@ -105,13 +106,13 @@ def run_rules(sub: Submission, profile: Profile | None = None, *, previous: Subm
 
 
 def validate_submission(sub: Submission, profile: Profile | None = None, *,
-                        previous: Submission | None = None) -> Report:
-    findings = run_rules(sub, profile, previous=previous)
+                        previous: Submission | None = None, report: str | None = None) -> Report:
+    findings = run_rules(sub, profile, previous=previous, report=report)
     return Report(file=sub.file, findings=findings, tables_found=sub.tables_found, unit=sub.unit, year=sub.year)
 
 
 def validate_file(path: str | Path, profile: Profile | None = None, *, previous: str | Path | None = None,
-                  data: bytes | None = None) -> Report:
+                  data: bytes | None = None, report: str | None = None) -> Report:
     """Read and validate one workbook; a file that cannot be read gives a Report with read_error.
 
     ``data`` gives the bytes when they do not come from ``path`` itself (a member of a zip archive).
@@ -129,6 +130,6 @@ def validate_file(path: str | Path, profile: Profile | None = None, *, previous:
             prev = read_submission(previous)
         except ReadError as exc:
             return Report(file=str(previous), read_error=exc.message, read_error_code=exc.code)
-    return validate_submission(sub, profile, previous=prev)
+    return validate_submission(sub, profile, previous=prev, report=report)
 
 

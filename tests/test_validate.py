@@ -189,7 +189,7 @@ def test_mutation_fires(seed, code, severity, mutate, where):
 def test_every_rule_has_a_test():
     tested = {m[0] for m in MUTATIONS} | {c for c, _s, _w in SEED_EXPECTED | SEED_FURTHER}
     tested |= {"C-CELL-PROBLEM", "C-LEVEL-UNKNOWN", "C-TABLE-MISSING", "W-SANGONG-INCREASE", "Y-PREV-FINAL",
-               "X-UNIT-NAME", "W-BUDGET-ADJUSTED"}          # tested below
+               "X-UNIT-NAME", "W-BUDGET-ADJUSTED", "X-REPORT-TEXT"}          # tested below
     assert set(RULES) <= tested, set(RULES) - tested
 
 
@@ -327,3 +327,42 @@ def test_cli_validate_folder_and_zip(tmp_path):
     assert files == [str(tmp_path / "a.xlsx"), f"{tmp_path / 'b.zip'}!单位/b.xlsx"]
     res = CliRunner().invoke(app, ["validate", str(tmp_path / "missing.xlsx")])
     assert res.exit_code == 2 and "missing.xlsx" in res.output
+
+
+# ---------------------------------------------------------------------------
+# report prose vs tables (DOMAIN item 6), with the seed report's own text
+# ---------------------------------------------------------------------------
+def test_report_text_against_the_tables(seed):
+    from helpers import SEED_TEXT
+    from gridbudget.prose import read_report
+
+    text = read_report(SEED_TEXT)
+    got = {(f.code, f.severity, f.where, f.found, f.expected) for f in run_rules(seed, report=text)
+           if f.code == "X-REPORT-TEXT"}
+    assert got == {
+        ("X-REPORT-TEXT", ERROR, cell("overall", "total.score"), "99分", "98分"),          # 99分 in prose, 98 in the table
+        ("X-REPORT-TEXT", ERROR, cell("basic", "reception.final"), "0万元", "0.21万元"),   # 公务接待费0万元 vs 0.21
+    }
+    # every other figure the prose restates agrees (116.95, 52.07, 64.88, 4.55, 0.45, 4 人 …)
+    fixed = text.replace("结果为99分", "结果为98分").replace("公务接待费0万元", "公务接待费0.21万元")
+    assert not [f for f in run_rules(seed, report=fixed) if f.code == "X-REPORT-TEXT"]
+    wrong = fixed.replace("实有人数为4人", "实有人数为5人")
+    assert [(f.where, f.found) for f in run_rules(seed, report=wrong) if f.code == "X-REPORT-TEXT"] == \
+        [(cell("basic", "staff.actual"), "5人")]
+
+
+def test_report_docx_and_cli(tmp_path):
+    import zipfile
+
+    from typer.testing import CliRunner
+    from gridbudget.cli import app
+    from helpers import SEED_TEXT
+
+    paras = "".join(f"<w:p><w:r><w:t>{line}</w:t></w:r></w:p>" for line in
+                    SEED_TEXT.read_text(encoding="utf-8").splitlines() if line.strip())
+    doc = tmp_path / "report.docx"
+    with zipfile.ZipFile(doc, "w") as zf:
+        zf.writestr("word/document.xml", f'<w:document xmlns:w="w"><w:body>{paras}</w:body></w:document>')
+    res = CliRunner().invoke(app, ["validate", str(EXAMPLE_XLSX), "--report", str(doc)])
+    assert res.exit_code == 1                     # the two prose mismatches are errors
+    assert res.output.count("X-REPORT-TEXT") == 2
