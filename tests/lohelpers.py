@@ -28,17 +28,14 @@ _XLB = """<?xml version="1.0" encoding="UTF-8"?>
 _XBA = """<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE script:module PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "module.dtd">
 <script:module xmlns:script="http://openoffice.org/2000/script" script:name="Module1" script:language="StarBasic">
-Sub InsertRows
+Function OpenDoc()
   Dim args(0) As New com.sun.star.beans.PropertyValue
   args(0).Name = &quot;Hidden&quot;
   args(0).Value = True
-  doc = StarDesktop.loadComponentFromURL(ConvertToURL(Environ(&quot;GB_IN&quot;)), &quot;_blank&quot;, 0, args())
-  sheet = doc.Sheets.getByName(Environ(&quot;GB_SHEET&quot;))
-  sheet.unprotect(&quot;&quot;)
-  sheet.Rows.insertByIndex(CLng(Environ(&quot;GB_ROW&quot;)), CLng(Environ(&quot;GB_COUNT&quot;)))
-  If Environ(&quot;GB_CELL&quot;) &lt;&gt; &quot;&quot; Then
-    sheet.getCellRangeByName(Environ(&quot;GB_CELL&quot;)).setValue(CDbl(Environ(&quot;GB_VALUE&quot;)))
-  End If
+  OpenDoc = StarDesktop.loadComponentFromURL(ConvertToURL(Environ(&quot;GB_IN&quot;)), &quot;_blank&quot;, 0, args())
+End Function
+
+Sub SaveDoc(doc)
   doc.calculateAll()
   Dim sargs(0) As New com.sun.star.beans.PropertyValue
   sargs(0).Name = &quot;FilterName&quot;
@@ -47,21 +44,24 @@ Sub InsertRows
   doc.close(True)
 End Sub
 
+Sub InsertRows
+  doc = OpenDoc()
+  sheet = doc.Sheets.getByName(Environ(&quot;GB_SHEET&quot;))
+  sheet.unprotect(&quot;&quot;)
+  sheet.Rows.insertByIndex(CLng(Environ(&quot;GB_ROW&quot;)), CLng(Environ(&quot;GB_COUNT&quot;)))
+  If Environ(&quot;GB_CELL&quot;) &lt;&gt; &quot;&quot; Then
+    sheet.getCellRangeByName(Environ(&quot;GB_CELL&quot;)).setValue(CDbl(Environ(&quot;GB_VALUE&quot;)))
+  End If
+  SaveDoc(doc)
+End Sub
+
 Sub CopySheet
-  Dim args(0) As New com.sun.star.beans.PropertyValue
-  args(0).Name = &quot;Hidden&quot;
-  args(0).Value = True
-  doc = StarDesktop.loadComponentFromURL(ConvertToURL(Environ(&quot;GB_IN&quot;)), &quot;_blank&quot;, 0, args())
+  doc = OpenDoc()
   doc.Sheets.copyByName(Environ(&quot;GB_SHEET&quot;), Environ(&quot;GB_NEW&quot;), doc.Sheets.Count)
   sheet = doc.Sheets.getByName(Environ(&quot;GB_NEW&quot;))
   sheet.unprotect(&quot;&quot;)
   sheet.getCellRangeByName(Environ(&quot;GB_CELL&quot;)).setString(Environ(&quot;GB_VALUE&quot;))
-  doc.calculateAll()
-  Dim sargs(0) As New com.sun.star.beans.PropertyValue
-  sargs(0).Name = &quot;FilterName&quot;
-  sargs(0).Value = &quot;Calc MS Excel 2007 XML&quot;
-  doc.storeToURL(ConvertToURL(Environ(&quot;GB_OUT&quot;)), sargs())
-  doc.close(True)
+  SaveDoc(doc)
 End Sub
 </script:module>
 """
