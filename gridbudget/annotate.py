@@ -79,7 +79,7 @@ from .findings import (
     Finding,
     fmt_value,
 )
-from .wbcopy import activate, copy_losses, open_copy, save_copy
+from .wbcopy import activate, copy_losses, open_copy, print_landscape, save_copy
 
 __all__ = [
     "AUTHOR",
@@ -385,12 +385,7 @@ def _summary_sheet(wb, findings: list[Finding], targets: dict[int, _Target], not
     last = max(r, header)
     ws.freeze_panes = ws.cell(row=header + 1, column=1).coordinate
     ws.auto_filter.ref = f"A{header}:{get_column_letter(len(COLUMNS))}{last}"
-    ws.print_title_rows = f"{header}:{header}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_landscape(ws, header)
     ws.sheet_properties.tabColor = "FF" + (TEXT_COLOURS[ERROR] if n[ERROR] else
                                            "FFC000" if n[WARNING] else "70AD47")
     return ws

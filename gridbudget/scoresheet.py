@@ -126,6 +126,8 @@ def write_score_sheet(wb, score: SubmissionScore, report: Report | None, *, unit
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    from .wbcopy import print_landscape
+
     title = SHEET_TITLE
     n = 2
     while title in wb.sheetnames:
@@ -295,12 +297,7 @@ def write_score_sheet(wb, score: SubmissionScore, report: Report | None, *, unit
         r += 1
 
     ws.freeze_panes = ws.cell(hdr + 1, 2)
-    ws.print_title_rows = f"{hdr}:{hdr}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_landscape(ws, hdr)
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     ws.protection.formatRows = False

@@ -171,6 +171,16 @@ def open_copy(src: str | Path, dst: str | Path, *, purpose: str = "副本") -> W
     return WorkbookCopy(wb, src, final, notes)
 
 
+def print_landscape(ws, header_row: int) -> None:
+    """An added sheet prints on A4 landscape, one page wide, its header row repeated."""
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
 def save_copy(copy: WorkbookCopy) -> Path:
     """Write the copy atomically; returns the path written."""
     copy.wb.template = False
