@@ -9,7 +9,6 @@ change its severity (``[rules]`` in the profile TOML).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
