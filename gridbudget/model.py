@@ -168,6 +168,7 @@ class TableData:
     blocks: dict[str, list[dict[str, Val]]] = field(default_factory=dict)
     unit: str = "万元"
     title_year: int | None = None
+    unplaced: int = 0          # 三级 rows whose 一级/二级 could not be recognised
 
     @property
     def form(self) -> forms.Table:

@@ -669,10 +669,14 @@ def read_book(book: Book) -> Submission:
                 found.append(_read_funds_table(grid, r1, r2, kind))
     for td in found:
         unplaced = td.blocks.pop("__unplaced__", [])
-        for row in unplaced:
-            anchor = next((v for v in row.values() if v.cell), None)
+        td.unplaced = len(unplaced)
+        if unplaced:
+            anchor = next((v for v in unplaced[0].values() if v.cell), None)
+            names = "、".join(f"“{r['name'].text()}”" for r in unplaced[:3] if r.get("name") and r["name"].text())
             sub.problems.append(ReadProblem(
-                "indicator_level_unknown", f"{td.label}中有三级指标无法归入一级/二级指标（产出、效益、满意度及其二级指标），未纳入审核。",
+                "indicator_level_unknown",
+                f"{td.label}中有 {len(unplaced)} 个三级指标（如{names or '首行'}）无法归入一级/二级指标"
+                "（产出、效益、满意度及其二级指标），这些行未纳入审核，权重与指标完整性也不再判断。",
                 anchor.sheet if anchor else td.sheet, anchor.cell if anchor else None))
         if td.kind == "basic":
             if sub.basic is None:

@@ -386,7 +386,7 @@ def _level1_rows(ctx: Ctx, td: TableData) -> dict[str, list[Indicator]]:
 def weight_l1(ctx: Ctx):
     for td in tables(ctx, "overall", "project"):
         groups = _level1_rows(ctx, td)
-        if not any(groups.values()):
+        if not any(groups.values()) or td.unplaced:
             continue
         for key, name, _w, _l2 in forms.LEVEL1:
             ws = [number(i.get("weight")) for i in groups[key]]
@@ -416,7 +416,7 @@ def weight_total(ctx: Ctx):
     tol = ctx.profile.score_tolerance
     for td in tables(ctx, "overall", "project"):
         inds = list(ctx.inds(td))
-        if not inds:
+        if not inds or td.unplaced:
             continue
         ws = [number(i.get("weight")) for i in inds]
         ew = number(td.fields.get("funds.total.weight"))
@@ -890,6 +890,8 @@ def table_missing(ctx: Ctx):
       "产出、效益、满意度每个一级指标下至少应有一个三级指标（绩效指标全部细化到三级）。", "RULES A1、H8")
 def no_indicators(ctx: Ctx):
     for td in tables(ctx, "overall", "project"):
+        if td.unplaced:
+            continue       # another indicator system: C-LEVEL-UNKNOWN says so once
         groups = _level1_rows(ctx, td)
         for key, name, _w, _l2 in forms.LEVEL1:
             if not groups[key]:

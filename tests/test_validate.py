@@ -366,3 +366,27 @@ def test_report_docx_and_cli(tmp_path):
     res = CliRunner().invoke(app, ["validate", str(EXAMPLE_XLSX), "--report", str(doc)])
     assert res.exit_code == 1                     # the two prose mismatches are errors
     assert res.output.count("X-REPORT-TEXT") == 2
+
+
+def test_another_indicator_system_is_reported_once_not_as_missing_indicators(tmp_path):
+    """部门整体 tables of some provinces use 一级 履职效能/管理效率: not judged as missing 产出/效益/满意度."""
+    import io
+    import openpyxl
+    from openpyxl.cell.cell import MergedCell
+
+    wb = openpyxl.load_workbook(io.BytesIO(seed_layout.build("seed")))
+    ws = wb["附件2"]
+    names = {"产出指标\n\n(50分)": "履职效能", "效益指标\n\n（30分）\n\u3000": "管理效率", "满意度\n指标\n（10分）": "社会效应"}
+    for row in ws.iter_rows():
+        for c in row:
+            if not isinstance(c, MergedCell) and c.value in names:
+                c.value = names[c.value]
+            elif not isinstance(c, MergedCell) and isinstance(c.value, str) and c.value.replace("\n", "").endswith(
+                    ("指标", "效益")) and c.column == 3:
+                c.value = "重点工作"
+    path = tmp_path / "other.xlsx"
+    wb.save(path)
+    got = findings(read_submission(path))
+    overall = [g for g in got if g[2].startswith("附件2!")]
+    assert [g[0] for g in overall].count("C-LEVEL-UNKNOWN") == 1
+    assert not [g for g in overall if g[0] in ("C-NO-INDICATORS", "S-WEIGHT-L1", "S-WEIGHT-TOTAL")]
