@@ -239,7 +239,6 @@ class Submission:
     overall: TableData | None = None
     projects: list[TableData] = field(default_factory=list)
     problems: list[ReadProblem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
     @property
     def tables(self) -> list[TableData]:

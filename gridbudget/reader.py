@@ -682,15 +682,29 @@ def read_book(book: Book) -> Submission:
             if sub.basic is None:
                 sub.basic = td
             else:
-                sub.notes.append(f"工作表“{td.sheet}”中又有一张基础数据表，只读取了第一张（“{sub.basic.sheet}”）。")
+                sub.problems.append(ReadProblem(
+                    "read_note", f"工作表“{td.sheet}”中又有一张基础数据表，只读取了第一张（“{sub.basic.sheet}”）。", td.sheet))
         elif td.kind == "overall":
             if sub.overall is None:
                 sub.overall = td
             else:
-                sub.notes.append(f"工作表“{td.sheet}”中又有一张整体支出自评表，只读取了第一张（“{sub.overall.sheet}”）。")
+                sub.problems.append(ReadProblem(
+                    "read_note", f"工作表“{td.sheet}”中又有一张整体支出自评表，只读取了第一张（“{sub.overall.sheet}”）。",
+                    td.sheet))
+        elif _blank_project(td):
+            sub.problems.append(ReadProblem("read_note", f"工作表“{td.sheet}”是没有填写的项目支出自评表，已忽略。", td.sheet))
         else:
             sub.projects.append(td)
     return sub
+
+
+def _blank_project(td: TableData) -> bool:
+    """A project sheet nobody filled in (a spare sheet of the template): no name, no money, no indicators."""
+    if not td.get("name").empty:
+        return False
+    if any(not td.get(f"funds.total.{k}").empty for k in ("initial", "budget", "executed", "score")):
+        return False
+    return not any(rows for b, rows in td.blocks.items() if b.startswith("ind."))
 
 
 LOOKED_FOR = "基础数据表（经费控制情况、财政供养人员情况）、整体支出自评表（年度资金总额、按收入性质分）、项目支出自评表（项目支出名称、当年财政拨款）"

@@ -874,6 +874,14 @@ def level_unknown(ctx: Ctx):
             yield Hit(td, None, p.message, sheet=p.sheet, cell=p.cell)
 
 
+@rule("C-READ-NOTE", KIND_COMPLETE, INFO, "读取说明",
+      "读取时的说明：空白的项目表被忽略、同一工作簿中重复的表只读第一张等。", "")
+def read_notes(ctx: Ctx):
+    for p in ctx.sub.problems:
+        if p.code == "read_note":
+            yield Hit(None, None, p.message, sheet=p.sheet, cell=p.cell)
+
+
 @rule("C-TABLE-MISSING", KIND_COMPLETE, INFO, "缺少附表",
       "自评附表应包括基础数据表、部门整体支出绩效自评表和项目支出绩效自评表；缺少的表只作提示（很多提交只含其中几张）。",
       "DOMAIN、RULES H8（附件部分内容齐全）")

@@ -254,3 +254,14 @@ def test_overall_table_with_project_style_funding_rows_is_still_the_overall_tabl
     assert sub.tables_found == ["basic", "overall", "project"]
     assert sub.overall.sheet == "附件2" and sub.overall.get("funds.total.executed").amount().value == Decimal("116.95")
     assert "income.general" not in sub.overall.fields and "income.other" not in sub.overall.fields
+
+
+def test_spare_blank_project_sheets_are_ignored(tmp_path):
+    data = load_json(EXAMPLE_JSON)
+    path = tmp_path / "three.xlsx"
+    path.write_bytes(build_workbook(TemplateOptions(projects=3), flatten(data)))
+    sub = read_submission(path)
+    assert [p.get("name").text() for p in sub.projects] == ["移动网格平台"]
+    assert any(p.code == "read_note" and p.sheet == forms.project_sheet_name(3) for p in sub.problems)
+    from gridbudget.validate import run_rules
+    assert any(f.code == "C-READ-NOTE" and f.sheet == forms.project_sheet_name(2) for f in run_rules(sub))

@@ -12,7 +12,8 @@ normal form export writes, so the comparison is plain equality. The normal form
 * 一级/二级 names are exported in official form: generated names are picked from the
   template's drop-down choices;
 * the workbook always holds 基础数据表, 整体支出自评表 and at least one 项目支出自评表,
-  so ``basic``/``overall`` are always there and "no project" means one blank project;
+  so ``basic``/``overall`` are always there and "no project" means one blank project sheet, which the
+  reader ignores as a spare sheet (as it does any project sheet with no name, money or indicators);
 * empty rows and empty blocks are not exported: generated rows hold at least one value;
 * text has no surrounding blanks, and is never a blank marker (无, 空, —, /: read as
   empty by design, see gridbudget.values.is_blank);
@@ -187,9 +188,18 @@ def normal_form(basic: dict, overall: dict, projects: list[dict]) -> dict[str, A
         nested.append((kind, nest(kind, {"__fields__": fields, "__blocks__": flat["__blocks__"]})))
     out["basic"] = nested[0][1]
     out["overall"] = nested[1][1]
-    out["projects"] = [t for _k, t in nested[2:]]
-    out["tables_found"] = ["basic", "overall", "project"]
+    # a project sheet with no name, no money and no indicators is a spare sheet: the reader ignores it
+    out["projects"] = [t for (_k, t), p in zip(nested[2:], projects) if not _blank_project(p)]
+    out["tables_found"] = ["basic", "overall"] + (["project"] if out["projects"] else [])
     return out
+
+
+def _blank_project(flat: dict) -> bool:
+    f = flat["__fields__"]
+    if f.get("name") not in (None, "") or any(f.get(f"funds.total.{k}") is not None
+                                                 for k in ("initial", "budget", "executed", "score")):
+        return False
+    return not any(rows for b, rows in flat["__blocks__"].items() if b.startswith("ind."))
 
 
 submissions = st.builds(normal_form, flat_table("basic"), flat_table("overall"),
