@@ -394,7 +394,7 @@ def _summary_sheet(wb, findings: list[Finding], targets: dict[int, _Target], not
 # --------------------------------------------------------------------------- entry point
 
 
-def annotate(src: str | Path, findings: list[Finding], dst: str | Path) -> Path:
+def annotate(src: str | Path, findings: list[Finding], dst: str | Path, *, kind: str | None = None) -> Path:
     """Write the annotated copy of workbook ``src`` to ``dst``; return the path written.
 
     See the module docstring. ``src`` is never modified; ``dst`` is written atomically
@@ -403,7 +403,7 @@ def annotate(src: str | Path, findings: list[Finding], dst: str | Path) -> Path:
     (an .xls/.et/.ods/.xlsb input is converted to .xlsx by LibreOffice first when it is
     available, else a ValueError asks for an .xlsx saved from Excel/WPS).
     """
-    copy = open_copy(src, dst, purpose="审核副本")
+    copy = open_copy(src, dst, purpose="审核副本", kind=kind)     # kind: src was already read by the caller
     findings = list(findings)
     targets = _annotate_cells(copy.wb, findings)
     ws = _summary_sheet(copy.wb, findings, targets, copy.notes)

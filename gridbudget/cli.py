@@ -166,7 +166,7 @@ def validate_cmd(
 
         try:
             refuse_overwrite(annotate, [inputs[0].path])
-            write_annotated(inputs[0].path, reports[0].findings, annotate)
+            write_annotated(inputs[0].path, reports[0].findings, annotate, kind=reports[0].file_kind)
         except ValueError as exc:
             _fail(str(exc))
         typer.echo(f"已生成带批注的副本：{annotate}", err=True)
@@ -201,7 +201,8 @@ def score_cmd(
         sys.stdout.write(render_score_text(score, report, str(workbook)))
     if output is not None:
         try:
-            written = write_scored_copy(workbook, output, score, report, unit=sub.unit, year=sub.year)
+            written = write_scored_copy(workbook, output, score, report, unit=sub.unit, year=sub.year,
+                                        kind=sub.file_kind)
         except ValueError as exc:
             _fail(str(exc))
         typer.echo(f"已生成评分副本：{written}", err=True)

@@ -103,6 +103,7 @@ class Report:
     year: int | None = None
     read_error: str | None = None     # the Chinese message when the file could not be read
     read_error_code: str | None = None
+    file_kind: str | None = None      # "xlsx", "xls" … of a file that was read
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

@@ -170,6 +170,13 @@ def write_score_sheet(wb, score: SubmissionScore, report: Report | None, *, unit
             ws.merge_cells(start_row=r, start_column=c, end_row=r, end_column=c + span - 1)
         return cell
 
+    def diff_colours(ref: str) -> None:
+        """Differences (recomputed − self): red when the unit scored itself higher, green when lower."""
+        ws.conditional_formatting.add(ref, CellIsRule(operator="lessThan", formula=["-0.005"],
+                                                      fill=PatternFill("solid", fgColor="FFC7CE")))
+        ws.conditional_formatting.add(ref, CellIsRule(operator="greaterThan", formula=["0.005"],
+                                                      fill=PatternFill("solid", fgColor="C6EFCE")))
+
     def section(r: int, text: str):
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
         put(r, 1, text, bold=True, border=False)
@@ -210,10 +217,7 @@ def write_score_sheet(wb, score: SubmissionScore, report: Report | None, *, unit
     if last_data >= first_data:
         col = {k: get_column_letter(i) for k, i in SUMMARY_COL.items()}
         diff_ref = f"{col['difference']}{first_data}:{col['difference']}{last_data}"
-        ws.conditional_formatting.add(diff_ref, CellIsRule(operator="lessThan", formula=["-0.005"],
-                                                           fill=PatternFill("solid", fgColor="FFC7CE")))
-        ws.conditional_formatting.add(diff_ref, CellIsRule(operator="greaterThan", formula=["0.005"],
-                                                           fill=PatternFill("solid", fgColor="C6EFCE")))
+        diff_colours(diff_ref)
         for letter in (col["grade_self"], col["grade_recomputed"]):
             rng = f"{letter}{first_data}:{letter}{last_data}"
             for grade, color in GRADE_FILLS.items():
@@ -252,10 +256,7 @@ def write_score_sheet(wb, score: SubmissionScore, report: Report | None, *, unit
     else:
         diff_col = get_column_letter(next(c for label, c, _s in DETAIL_COLUMNS if label == "差额"))
         ref = f"{diff_col}{detail_first}:{diff_col}{r - 1}"
-        ws.conditional_formatting.add(ref, CellIsRule(operator="lessThan", formula=["-0.005"],
-                                                      fill=PatternFill("solid", fgColor="FFC7CE")))
-        ws.conditional_formatting.add(ref, CellIsRule(operator="greaterThan", formula=["0.005"],
-                                                      fill=PatternFill("solid", fgColor="C6EFCE")))
+        diff_colours(ref)
 
     # the work rubric
     if score.rubric:
@@ -306,11 +307,14 @@ def write_score_sheet(wb, score: SubmissionScore, report: Report | None, *, unit
 
 
 def write_scored_copy(src: str | Path, dst: str | Path, score: SubmissionScore, report: Report | None,
-                      *, unit: str, year: int | None) -> Path:
-    """A copy of ``src`` with 评分汇总 as its first, active sheet (the input is never changed)."""
+                      *, unit: str, year: int | None, kind: str | None = None) -> Path:
+    """A copy of ``src`` with 评分汇总 as its first, active sheet (the input is never changed).
+
+    ``kind`` is the file kind when the caller already read the workbook (it is not opened again to check it).
+    """
     from .wbcopy import activate, open_copy, save_copy
 
-    copy = open_copy(src, dst, purpose="评分副本")
+    copy = open_copy(src, dst, purpose="评分副本", kind=kind)
     ws = write_score_sheet(copy.wb, score, report, unit=unit, year=year)
     if copy.notes:
         ws.cell(3, 1).value = " ".join(copy.notes)

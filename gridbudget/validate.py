@@ -107,7 +107,8 @@ def run_rules(sub: Submission, profile: Profile | None = None, *, previous: Subm
 def validate_submission(sub: Submission, profile: Profile | None = None, *,
                         previous: Submission | None = None, report: str | None = None) -> Report:
     findings = run_rules(sub, profile, previous=previous, report=report)
-    return Report(file=sub.file, findings=findings, tables_found=sub.tables_found, unit=sub.unit, year=sub.year)
+    return Report(file=sub.file, findings=findings, tables_found=sub.tables_found, unit=sub.unit, year=sub.year,
+                  file_kind=sub.file_kind)
 
 
 def validate_file(path: str | Path, profile: Profile | None = None, *, previous: str | Path | None = None,

@@ -134,8 +134,12 @@ def _output_path(dst: Path, suffix: str) -> Path:
     return dst.with_name(dst.name + suffix)
 
 
-def open_copy(src: str | Path, dst: str | Path, *, purpose: str = "副本") -> WorkbookCopy:
-    """Load ``src`` for a copy to be written to ``dst`` (ValueError with a Chinese message when impossible)."""
+def open_copy(src: str | Path, dst: str | Path, *, purpose: str = "副本", kind: str | None = None) -> WorkbookCopy:
+    """Load ``src`` for a copy to be written to ``dst`` (ValueError with a Chinese message when impossible).
+
+    ``kind`` ("xlsx", "xls" …) is given when the caller has already read ``src`` with
+    :func:`gridbudget.book.open_book`; otherwise it is opened here to sniff and check it.
+    """
     import openpyxl
 
     from .book import ReadError, open_book
@@ -144,12 +148,13 @@ def open_copy(src: str | Path, dst: str | Path, *, purpose: str = "副本") -> W
     refuse_overwrite(dst, [src])
     if not src.is_file():
         raise FileNotFoundError(f"找不到文件 {src}：请检查文件路径是否正确。")
-    try:
-        book = open_book(src)
-    except ReadError as exc:
-        raise ValueError(exc.message) from None
-    converted = book.kind not in ("xlsx", "xlsm")
-    data = _converted_bytes(src, book.kind, purpose) if converted else src.read_bytes()
+    if kind is None:
+        try:
+            kind = open_book(src).kind
+        except ReadError as exc:
+            raise ValueError(exc.message) from None
+    converted = kind not in ("xlsx", "xlsm")
+    data = _converted_bytes(src, kind, purpose) if converted else src.read_bytes()
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         names = {n.lower() for n in zf.namelist()}
     macro = not converted and (src.suffix.lower() in _MACRO_SUFFIXES or "xl/vbaproject.bin" in names)
