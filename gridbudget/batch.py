@@ -79,11 +79,14 @@ def collect_inputs(paths: Iterable[str | os.PathLike]) -> tuple[list[Input], lis
         s = str(arg)
         p = Path(s)
         if p.is_dir():
+            before = len(out)
             for root, dirs, files in os.walk(p):
                 dirs.sort()
                 for f in sorted(files):
                     if _is_workbook_name(f) or f.lower().endswith(".zip"):
                         add_file(Path(root) / f)
+            if len(out) == before:
+                missing.append(s)           # a folder with no workbook in it
         elif p.is_file():
             add_file(p)
         elif any(ch in s for ch in "*?["):

@@ -391,3 +391,12 @@ def test_another_indicator_system_is_reported_once_not_as_missing_indicators(tmp
     overall = [g for g in got if g[2].startswith("附件2!")]
     assert [g[0] for g in overall].count("C-LEVEL-UNKNOWN") == 1
     assert not [g for g in overall if g[0] in ("C-NO-INDICATORS", "S-WEIGHT-L1", "S-WEIGHT-TOTAL")]
+
+
+def test_cli_validate_empty_folder_is_reported(tmp_path):
+    from typer.testing import CliRunner
+    from gridbudget.cli import app
+
+    (tmp_path / "readme.txt").write_text("x", encoding="utf-8")
+    res = CliRunner().invoke(app, ["validate", str(tmp_path)])
+    assert res.exit_code == 2 and str(tmp_path) in res.output
