@@ -33,7 +33,7 @@ def template_cmd(
     department: Optional[str] = typer.Option(None, "--department", help="主管部门，写入项目支出自评表"),
 ) -> None:
     """生成空白标准模板：填表说明、基础数据表、整体支出自评表和 N 张项目支出自评表。"""
-    from .template import TemplateOptions, write_template
+    from .write.template import TemplateOptions, write_template
 
     if output.suffix.lower() != ".xlsx":
         _fail(f"输出文件 {output} 应以 .xlsx 结尾。")
@@ -47,9 +47,9 @@ def fill_cmd(
     output: Path = typer.Option(..., "-o", "--output", help="输出的已填模板（.xlsx）"),
 ) -> None:
     """用 JSON 数据填写标准模板，生成已填好的工作簿。"""
-    from .fsutil import refuse_overwrite
+    from .write.fsutil import refuse_overwrite
     from .submission import flatten, load_json
-    from .template import TemplateOptions, write_template
+    from .write.template import TemplateOptions, write_template
 
     if not data.exists():
         _fail(f"找不到文件 {data}。", EXIT_UNREADABLE)
@@ -66,8 +66,8 @@ def fill_cmd(
 
 def _read(path: Path):
     """Read a workbook; a file that cannot be read exits with code 2 and a Chinese message."""
-    from .book import ReadError
-    from .reader import read_submission
+    from .read.book import ReadError
+    from .read.tables import read_submission
 
     try:
         return read_submission(path)
@@ -83,8 +83,8 @@ def export_cmd(
     sources: bool = typer.Option(True, "--sources/--no-sources", help="是否附上每个值所在的单元格"),
 ) -> None:
     """读取工作簿，按统一数据结构导出为 JSON（可再用 gridbudget fill 写回模板）。"""
-    from .export import export_submission
-    from .fsutil import atomic_write_bytes, refuse_overwrite
+    from .read.export import export_submission
+    from .write.fsutil import atomic_write_bytes, refuse_overwrite
     from .submission import dumps
 
     if fmt != "json":
@@ -109,7 +109,7 @@ def zipfile_error():
 
 
 def _profile(name: Optional[str]):
-    from .profile import ProfileError, load_profile
+    from .score.profile import ProfileError, load_profile
 
     try:
         return load_profile(name)
@@ -131,14 +131,14 @@ def validate_cmd(
 
     退出码：0 没有错误；1 发现错误（--strict 时含警告）；2 有文件无法读取。
     """
-    from .output import render_json, render_text, use_color
+    from .write.text import render_json, render_text, use_color
     from .submission import dumps
-    from .validate import validate_file
+    from .check.engine import validate_file
 
     if fmt not in ("text", "json"):
         _fail(f"不支持的格式 {fmt}：可用 text 或 json。")
     from .batch import collect_inputs
-    from .findings import Report
+    from .check.findings import Report
 
     prof = _profile(profile)
     inputs, missing = collect_inputs(files)
@@ -146,7 +146,7 @@ def validate_cmd(
         _fail("--annotate 只能用于一个工作簿文件。")
     text = None
     if report is not None:
-        from .prose import read_report
+        from .check.prose import read_report
 
         try:
             text = read_report(report)
@@ -161,8 +161,8 @@ def validate_cmd(
     else:
         sys.stdout.write(render_text(reports, color=use_color(sys.stdout)))
     if annotate is not None and not reports[0].read_error:
-        from .annotate import annotate as write_annotated
-        from .fsutil import refuse_overwrite
+        from .write.annotate import annotate as write_annotated
+        from .write.fsutil import refuse_overwrite
 
         try:
             refuse_overwrite(annotate, [inputs[0].path])
@@ -184,10 +184,10 @@ def score_cmd(
     fmt: str = typer.Option("text", "--format", help="输出格式：text 或 json"),
 ) -> None:
     """按评分方案重算得分，与单位自评得分并列；可写出带“评分汇总”首页的副本。"""
-    from .scoresheet import render_score_text, score_dict, write_scored_copy
-    from .scoring import score_submission
+    from .write.scoresheet import render_score_text, score_dict, write_scored_copy
+    from .score.engine import score_submission
     from .submission import dumps
-    from .validate import validate_submission
+    from .check.engine import validate_submission
 
     if fmt not in ("text", "json"):
         _fail(f"不支持的格式 {fmt}：可用 text 或 json。")
@@ -219,8 +219,8 @@ def summarize_cmd(
     timeout: float = typer.Option(60, "--timeout", help="单个文件的处理时限（秒）"),
 ) -> None:
     """批量读取、审核、评分多个单位的工作簿，生成一份汇总（汇总、项目、问题清单、规则统计、未能读取、说明、图表）。"""
-    from .fsutil import refuse_overwrite
-    from .summary import summarize, write_csv, write_json, write_xlsx
+    from .write.fsutil import refuse_overwrite
+    from .write.summary import summarize, write_csv, write_json, write_xlsx
 
     if fmt not in ("xlsx", "csv", "json"):
         _fail(f"不支持的格式 {fmt}：可用 xlsx、csv 或 json。")
@@ -268,7 +268,7 @@ def rules_cmd(
     fmt: str = typer.Option("text", "--format", help="输出格式：text、markdown 或 json"),
 ) -> None:
     """列出全部审核规则：代码、类别、默认级别、名称和说明。"""
-    from .catalogue import render_catalogue
+    from .check.catalogue import render_catalogue
 
     if fmt not in ("text", "markdown", "json"):
         _fail(f"不支持的格式 {fmt}：可用 text、markdown 或 json。")

@@ -2,7 +2,7 @@
 
 Every value keeps the raw cell content, where it came from (sheet and cell) and
 whether a formula produced it; its meaning (an amount in 万元, a target with its
-operator, …) is derived on demand through :mod:`gridbudget.values`.
+operator, …) is derived on demand through :mod:`gridbudget.read.values`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import forms
-from .values import (Amount, Quantity, is_blank, normalize_text, parse_amount, parse_count, parse_quantity,
+from .read.values import (Amount, Quantity, is_blank, normalize_text, parse_amount, parse_count, parse_quantity,
                      parse_rate, parse_score)
 
 _YEAR_RE = re.compile(r"(?<!\d)((?:19|20|21)\d{2})(?!\d)")

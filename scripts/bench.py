@@ -101,8 +101,8 @@ def run_measured(cmd: list[str]) -> tuple[float, float]:
 def per_workbook(files: list[Path]) -> tuple[list[float], list[float]]:
     """(read + validate + score, read alone) seconds per readable workbook."""
     from gridbudget.batch import Input, process_one
-    from gridbudget.book import ReadError
-    from gridbudget.reader import read_submission
+    from gridbudget.read.book import ReadError
+    from gridbudget.read.tables import read_submission
 
     for f in files[:20]:
         process_one(Input(str(f), str(f)), None, 0)          # warm caches and imports

@@ -18,9 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gridbudget.fsutil import atomic_write_bytes  # noqa: E402
+from gridbudget.write.fsutil import atomic_write_bytes  # noqa: E402
 from gridbudget.submission import flatten, load_json  # noqa: E402
-from gridbudget.template import TemplateOptions, build_workbook  # noqa: E402
+from gridbudget.write.template import TemplateOptions, build_workbook  # noqa: E402
 
 TEMPLATE_YEAR = 2024
 

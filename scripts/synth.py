@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from gridbudget import forms  # noqa: E402
 from gridbudget.submission import flatten  # noqa: E402
-from gridbudget.template import TemplateOptions, build_workbook  # noqa: E402
+from gridbudget.write.template import TemplateOptions, build_workbook  # noqa: E402
 
 D = Decimal
 DEPARTMENTS = ["岳阳市财政局", "岳阳市教育局", "岳阳市卫生健康委员会", "岳阳市农业农村局", "岳阳市民政局", "岳阳市交通运输局"]

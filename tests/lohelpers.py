@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from gridbudget import libreoffice as lo
+from gridbudget.write import libreoffice as lo
 
 _XLC = """<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE library:libraries PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "libraries.dtd">

@@ -1,4 +1,4 @@
-"""The annotated copy (gridbudget.annotate): comments, fills, 审核结果 sheet, nothing lost."""
+"""The annotated copy (gridbudget.write.annotate): comments, fills, 审核结果 sheet, nothing lost."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import pytest
 from helpers import EXAMPLE_XLSX, ROOT, named_cells, sha256
 from openpyxl.comments import Comment
 
-from gridbudget import libreoffice as lo
-from gridbudget.annotate import FILLS, annotate, comment_text, copy_losses, summary_line
-from gridbudget.findings import Finding
+from gridbudget.write import libreoffice as lo
+from gridbudget.write.annotate import FILLS, annotate, comment_text, copy_losses, summary_line
+from gridbudget.check.findings import Finding
 
 OVERALL = "整体支出自评表"
 PROJECT = "项目支出自评表-1"

@@ -1,4 +1,4 @@
-"""Tests for gridbudget.book (fixtures are generated into tmp dirs, never committed)."""
+"""Tests for gridbudget.read.book (fixtures are generated into tmp dirs, never committed)."""
 
 from __future__ import annotations
 
@@ -20,15 +20,9 @@ import xlsxwriter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gridbudget.book import (
-    Book,
-    Cell,
-    ReadError,
-    format_info,
-    open_book,
-    parse_name_target,
-    shift_formula,
-)
+from gridbudget.read.book import Book, Cell, ReadError, open_book
+from gridbudget.read.numfmt import format_info
+from gridbudget.read.ooxml import parse_name_target, shift_formula
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -939,7 +933,7 @@ def test_libreoffice_ods_read_through_calamine(lo_copies, fbook: Book):
 
 
 def test_import_is_light():
-    code = ("import sys, gridbudget.book; "
+    code = ("import sys, gridbudget.read.book; "
             "print(sorted(m for m in ('openpyxl', 'pandas', 'python_calamine', 'msoffcrypto', 'lxml.etree') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

@@ -1,4 +1,4 @@
-"""Tests for gridbudget.libreoffice (headless soffice + poppler helpers)."""
+"""Tests for gridbudget.write.libreoffice (headless soffice + poppler helpers)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from gridbudget import libreoffice as lo
-from gridbudget.libreoffice import LibreOfficeError
+from gridbudget.write import libreoffice as lo
+from gridbudget.write.libreoffice import LibreOfficeError
 
 needs_soffice = pytest.mark.skipif(not lo.available(), reason="LibreOffice (soffice) not installed")
 needs_pdftoppm = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm not installed")

@@ -11,12 +11,13 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from gridbudget import forms, libreoffice as lo
-from gridbudget.book import ReadError
-from gridbudget.export import export_submission
-from gridbudget.reader import read_submission
+from gridbudget import forms
+from gridbudget.write import libreoffice as lo
+from gridbudget.read.book import ReadError
+from gridbudget.read.export import export_submission
+from gridbudget.read.tables import read_submission
 from gridbudget.submission import dumps, flatten, load_json
-from gridbudget.template import TemplateOptions, build_workbook
+from gridbudget.write.template import TemplateOptions, build_workbook
 from helpers import EXAMPLE_JSON, EXAMPLE_XLSX, ROOT, sha256
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -122,7 +123,7 @@ def test_copied_template_project_sheet_reads_as_its_own_project(tmp_path):
 def test_project_sheet_copied_in_libreoffice_is_a_project_of_its_own(tmp_path):
     from lohelpers import copy_sheet
 
-    from gridbudget.validate import run_rules
+    from gridbudget.check.engine import run_rules
 
     placed = forms.layout(forms.PROJECT)
     name_cell = forms.a1(*placed.cell("name"))
@@ -263,5 +264,5 @@ def test_spare_blank_project_sheets_are_ignored(tmp_path):
     sub = read_submission(path)
     assert [p.get("name").text() for p in sub.projects] == ["移动网格平台"]
     assert any(p.code == "read_note" and p.sheet == forms.project_sheet_name(3) for p in sub.problems)
-    from gridbudget.validate import run_rules
+    from gridbudget.check.engine import run_rules
     assert any(f.code == "C-READ-NOTE" and f.sheet == forms.project_sheet_name(2) for f in run_rules(sub))

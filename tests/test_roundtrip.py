@@ -3,7 +3,7 @@
 The generated submissions are derived from :mod:`gridbudget.forms` (every input field
 and block column of the three tables, random subsets filled) and are already in the
 normal form export writes, so the comparison is plain equality. The normal form
-(see gridbudget/export.py and gridbudget/template.py):
+(see gridbudget/read/export.py and gridbudget/write/template.py):
 
 * formula fields are never exported, so none are generated;
 * the template pre-fills field defaults (一级/二级 names, 执行率分值 10) and every
@@ -16,7 +16,7 @@ normal form export writes, so the comparison is plain equality. The normal form
   reader ignores as a spare sheet (as it does any project sheet with no name, money or indicators);
 * empty rows and empty blocks are not exported: generated rows hold at least one value;
 * text has no surrounding blanks, and is never a blank marker (无, 空, —, /: read as
-  empty by design, see gridbudget.values.is_blank);
+  empty by design, see gridbudget.read.values.is_blank);
 * numbers: integral Decimals serialise as ints on both sides (gridbudget.submission.dumps).
 """
 
@@ -30,17 +30,17 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from gridbudget import forms
-from gridbudget.export import export_submission
-from gridbudget.reader import read_submission
+from gridbudget.read.export import export_submission
+from gridbudget.read.tables import read_submission
 from gridbudget.submission import (SCHEMA_VERSION, block_columns, dumps, fixed_keys, flatten, flatten_table,
                                    nest_table)
-from gridbudget.template import TemplateOptions, build_workbook
-from gridbudget.values import is_blank
+from gridbudget.write.template import TemplateOptions, build_workbook
+from gridbudget.read.values import is_blank
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
-_BLANKS = " \t\r\n\u3000\xa0"   # what export strips around text (gridbudget.export.clean_text)
+_BLANKS = " \t\r\n\u3000\xa0"   # what export strips around text (gridbudget.read.export.clean_text)
 
 # ---------------------------------------------------------------------------
 # Values by kind

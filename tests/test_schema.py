@@ -8,8 +8,8 @@ import json
 import pytest
 
 from gridbudget import forms
-from gridbudget.export import export_submission
-from gridbudget.reader import read_submission
+from gridbudget.read.export import export_submission
+from gridbudget.read.tables import read_submission
 from gridbudget.schema import main, render, schema_path, submission_schema
 from gridbudget.submission import SCHEMA_VERSION, dumps, fixed_keys, load_json
 from helpers import EXAMPLE_JSON, EXAMPLE_XLSX

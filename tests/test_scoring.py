@@ -10,11 +10,11 @@ import openpyxl
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from gridbudget import libreoffice as lo
+from gridbudget.write import libreoffice as lo
 from gridbudget.model import Indicator, TableData, Val
-from gridbudget.profile import load_profile
-from gridbudget.reader import read_submission
-from gridbudget.scoring import exec_points, indicator_points, score_submission
+from gridbudget.score.profile import load_profile
+from gridbudget.read.tables import read_submission
+from gridbudget.score.engine import exec_points, indicator_points, score_submission
 from helpers import EXAMPLE_XLSX, sha256
 
 D = Decimal
@@ -218,7 +218,7 @@ def test_cli_score_text_json_and_sheet(tmp_path):
 @pytest.mark.libreoffice
 @pytest.mark.skipif(not lo.available(), reason="LibreOffice is not installed")
 def test_score_sheet_in_libreoffice(tmp_path):
-    from gridbudget.scoresheet import write_scored_copy
+    from gridbudget.write.scoresheet import write_scored_copy
 
     sub = read_submission(EXAMPLE_XLSX)
     score = score_submission(sub)

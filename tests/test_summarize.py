@@ -17,9 +17,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from gridbudget import libreoffice as lo
+from gridbudget.write import libreoffice as lo
 from gridbudget.batch import collect_inputs, run_batch
-from gridbudget.summary import summarize, to_dataframes, unit_rows, write_csv, write_json, write_xlsx
+from gridbudget.write.summary import summarize, to_dataframes, unit_rows, write_csv, write_json, write_xlsx
 from helpers import EXAMPLE_XLSX, ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))

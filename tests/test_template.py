@@ -12,7 +12,7 @@ import pytest
 
 from gridbudget import forms
 from gridbudget.submission import flatten, load_json
-from gridbudget.template import TemplateOptions, build_workbook, resolve_formula
+from gridbudget.write.template import TemplateOptions, build_workbook, resolve_formula
 from helpers import EXAMPLE_JSON, ROOT, SEED_TEXT, named_cells
 
 SHEETS = [forms.GUIDE_SHEET, forms.BASIC.sheet, forms.OVERALL.sheet, forms.project_sheet_name(1)]

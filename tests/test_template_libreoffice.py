@@ -9,8 +9,9 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from gridbudget import forms, libreoffice as lo
-from gridbudget.template import TemplateOptions, write_template
+from gridbudget import forms
+from gridbudget.write import libreoffice as lo
+from gridbudget.write.template import TemplateOptions, write_template
 from helpers import EXAMPLE_XLSX, named_cells, sha256
 
 pytestmark = [pytest.mark.libreoffice,

@@ -10,10 +10,10 @@ from decimal import Decimal
 import pytest
 
 from gridbudget import forms
-from gridbudget.findings import ERROR, INFO, WARNING
+from gridbudget.check.findings import ERROR, INFO, WARNING
 from gridbudget.model import Val
-from gridbudget.reader import read_submission
-from gridbudget.validate import RULES, run_rules
+from gridbudget.read.tables import read_submission
+from gridbudget.check.engine import RULES, run_rules
 from helpers import EXAMPLE_XLSX, ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -241,7 +241,7 @@ def test_previous_year(seed):
 
 
 def test_profile_switches_a_rule_off_and_changes_severity(seed, tmp_path):
-    from gridbudget.profile import load_profile
+    from gridbudget.score.profile import load_profile
 
     path = tmp_path / "p.toml"
     path.write_text('[profile]\nname = "t"\nextends = "national-2020"\n[rules]\n"X-UNIT-NAME" = "off"\n'
@@ -306,7 +306,7 @@ def test_cli_rules_lists_every_rule():
 
 
 def test_rules_doc_is_current():
-    from gridbudget.catalogue import render_catalogue
+    from gridbudget.check.catalogue import render_catalogue
 
     assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == render_catalogue("markdown"), \
         "run: gridbudget rules --format markdown > docs/rules.md"
@@ -335,7 +335,7 @@ def test_cli_validate_folder_and_zip(tmp_path):
 # ---------------------------------------------------------------------------
 def test_report_text_against_the_tables(seed):
     from helpers import SEED_TEXT
-    from gridbudget.prose import read_report
+    from gridbudget.check.prose import read_report
 
     text = read_report(SEED_TEXT)
     got = {(f.code, f.severity, f.where, f.found, f.expected) for f in run_rules(seed, report=text)

@@ -1,4 +1,4 @@
-"""Tests for gridbudget.values: reading what accountants type into cells."""
+"""Tests for gridbudget.read.values: reading what accountants type into cells."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gridbudget.values import (
+from gridbudget.read.values import (
     Amount,
     Quantity,
     chinese_number,

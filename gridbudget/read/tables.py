@@ -17,9 +17,9 @@ import re
 from pathlib import Path
 from typing import Iterable
 
-from . import forms
+from .. import forms
 from .book import Book, ReadError, Sheet, open_book
-from .model import ReadProblem, Submission, TableData, Val
+from ..model import ReadProblem, Submission, TableData, Val
 from .values import normalize_text
 
 _WS = re.compile(r"\s+")
@@ -730,7 +730,7 @@ def _cell_problems(sub: Submission) -> None:
 def read_submission(path: str | Path, *, data: bytes | None = None) -> Submission:
     """Open and read a workbook.
 
-    Raises :class:`gridbudget.book.ReadError` when the file cannot be read or holds
+    Raises :class:`gridbudget.read.book.ReadError` when the file cannot be read or holds
     none of the three tables (code ``no_tables``).
     """
     book = open_book(path, data=data)

@@ -13,10 +13,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from . import forms
-from .model import Submission, TableData, Val, parse_year
-from .reader import level2_key, norm
-from .submission import SCHEMA_VERSION, block_columns, nest_table
+from .. import forms
+from ..model import Submission, TableData, Val, parse_year
+from .tables import level2_key, norm
+from ..submission import SCHEMA_VERSION, block_columns, nest_table
 
 
 def _fmt_decimal(d: Decimal) -> str:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Callable
 
-from . import forms
-from .indicators import Assessment, assess
-from .model import Indicator, Submission, TableData, Val
+from .. import forms
+from ..check.indicators import Assessment, assess
+from ..model import Indicator, Submission, TableData, Val
 from .profile import Profile, load_profile
 
 ZERO, ONE, HUNDRED = Decimal(0), Decimal(1), Decimal(100)

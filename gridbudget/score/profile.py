@@ -1,6 +1,6 @@
 """Scoring profiles: data files (TOML) that say how points are recomputed and judged.
 
-A profile is looked up by name among the packaged ones (``gridbudget/profiles/*.toml``)
+A profile is looked up by name among the packaged ones (``gridbudget/score/profiles/*.toml``)
 or read from a path. See ``docs/profiles.md`` for every key.
 """
 

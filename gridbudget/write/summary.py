@@ -14,11 +14,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from . import __version__
-from .batch import BatchResult
-from .findings import SEVERITY_LABELS
+from .. import __version__
+from ..batch import BatchResult
+from ..check.findings import SEVERITY_LABELS
 from .fsutil import atomic_write_bytes
-from .reader import norm
+from ..read.tables import norm
 
 UNIT_COLUMNS = (
     ("department", "主管部门", 22), ("unit", "单位", 30), ("year", "年度", 7), ("budget", "全年预算数（万元）", 12),
@@ -484,7 +484,7 @@ def summary_dict(batch: BatchResult) -> dict[str, Any]:
 
 
 def write_json(batch: BatchResult, path: str | Path) -> Path:
-    from .submission import dumps
+    from ..submission import dumps
 
     return atomic_write_bytes(path, (dumps(summary_dict(batch)) + "\n").encode("utf-8"))
 
@@ -506,7 +506,7 @@ def to_dataframes(batch: BatchResult) -> dict[str, Any]:
 def summarize(paths: Iterable[str], *, profile: str | None = None, jobs: int | None = None, timeout: float = 60,
               units_csv: str | None = None, progress=None) -> BatchResult:
     """The Python API: collect the inputs and run the batch. Close the result (or use ``with``)."""
-    from .batch import collect_inputs, load_units_csv, run_batch
+    from ..batch import collect_inputs, load_units_csv, run_batch
 
     inputs, missing = collect_inputs(paths)
     dept = load_units_csv(units_csv) if units_csv else None

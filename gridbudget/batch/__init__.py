@@ -160,11 +160,11 @@ def _q(x: Decimal | None) -> Decimal | None:
 
 def process_one(inp: Input, profile_name: str | None, timeout: float) -> UnitResult:
     """Read, validate and score one submission; never raises."""
-    from .book import ReadError
-    from .profile import load_profile
-    from .reader import read_submission
-    from .scoring import score_submission
-    from .validate import run_rules
+    from ..read.book import ReadError
+    from ..score.profile import load_profile
+    from ..read.tables import read_submission
+    from ..score.engine import score_submission
+    from ..check.engine import run_rules
 
     t0 = time.perf_counter()
     res = UnitResult(inp.name)
@@ -282,7 +282,7 @@ class ResultStore:
         self.count = 0
 
     def add(self, res: UnitResult, department_of: Callable[[str], str] | None = None) -> None:
-        from .reader import norm
+        from ..read.tables import norm
 
         if department_of is not None and res.unit and not res.department:
             res.department = department_of(res.unit) or ""
@@ -383,7 +383,7 @@ def run_batch(inputs: list[Input], *, profile: str | None = None, jobs: int | No
     """Process every input; results come back in input order whatever ``jobs`` is."""
     from datetime import datetime
 
-    from .profile import load_profile
+    from ..score.profile import load_profile
 
     prof = load_profile(profile)
     jobs = max(1, jobs or os.cpu_count() or 1)
@@ -420,7 +420,7 @@ def load_units_csv(path: str | os.PathLike) -> Callable[[str], str]:
     """units.csv (单位,主管部门) -> a function giving a unit's 主管部门 ('' when unknown)."""
     import csv
 
-    from .reader import norm
+    from ..read.tables import norm
 
     mapping: dict[str, str] = {}
     with open(path, encoding="utf-8-sig", newline="") as fh:

@@ -15,8 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .model import Submission, Val
-from .values import normalize_text
+from ..model import Submission, Val
+from ..read.values import normalize_text
 
 _NUM = r"(\d+(?:\.\d+)?)"
 _GAP = r"[^0-9。；;，,\n]{0,8}?"

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from .findings import Finding, Report
-from .model import Submission, TableData, Val
-from .profile import Profile, load_profile
+from ..model import Submission, TableData, Val
+from ..score.profile import Profile, load_profile
 
 
 @dataclass(frozen=True)
@@ -117,8 +117,8 @@ def validate_file(path: str | Path, profile: Profile | None = None, *, previous:
 
     ``data`` gives the bytes when they do not come from ``path`` itself (a member of a zip archive).
     """
-    from .book import ReadError
-    from .reader import read_submission
+    from ..read.book import ReadError
+    from ..read.tables import read_submission
 
     try:
         sub = read_submission(path, data=data)

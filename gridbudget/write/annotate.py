@@ -42,7 +42,7 @@ What openpyxl may drop or change when it re-saves a workbook it read (PITFALLS.m
 The parts of this list that the source actually holds are detected before saving
 (:func:`copy_losses`) and named on the 审核结果 sheet, so the user knows to keep the
 original. The input file is never modified: it is read once into memory, and the copy
-is written atomically (temporary file + rename) by :func:`gridbudget.fsutil.atomic_write_bytes`.
+is written atomically (temporary file + rename) by :func:`gridbudget.write.fsutil.atomic_write_bytes`.
 ``dst`` naming ``src`` is refused with a ValueError.
 
 Formats: .xlsx (and .xltx) are annotated directly. .xlsm/.xltm and any workbook with a
@@ -70,7 +70,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from .findings import (
+from ..check.findings import (
     ERROR,
     INFO,
     SEVERITY_LABELS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from .findings import KINDS, SEVERITY_LABELS
-from .validate import RULES
+from .engine import RULES
 
 
 def _rules():

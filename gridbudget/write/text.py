@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterable
 
-from .findings import ERROR, INFO, SEVERITY_LABELS, WARNING, Finding, Report, fmt_value
+from ..check.findings import ERROR, INFO, SEVERITY_LABELS, WARNING, Finding, Report, fmt_value
 
 FINDINGS_SCHEMA_VERSION = "gridbudget.findings/1"
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .findings import Report
-from .scoring import SubmissionScore, TableScore
+from .. import __version__
+from ..check.findings import Report
+from ..score.engine import SubmissionScore, TableScore
 
 SHEET_TITLE = "评分汇总"
 GRADE_FILLS = {"优": "C6EFCE", "良": "DDEBF7", "中": "FFEB9C", "差": "FFC7CE"}

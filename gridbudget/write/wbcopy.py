@@ -1,6 +1,6 @@
 """Copies of a user's workbook with something added (annotated copy, scored copy).
 
-The input is checked by :func:`gridbudget.book.open_book` first (bytes sniffed, zip
+The input is checked by :func:`gridbudget.read.book.open_book` first (bytes sniffed, zip
 bombs, encryption and damage refused with a Chinese message), loaded with openpyxl
 and saved atomically under a new name; it is never modified. .xls/.et/.ods inputs are
 converted to .xlsx by LibreOffice when it is installed. What an openpyxl re-save loses
@@ -138,11 +138,11 @@ def open_copy(src: str | Path, dst: str | Path, *, purpose: str = "副本", kind
     """Load ``src`` for a copy to be written to ``dst`` (ValueError with a Chinese message when impossible).
 
     ``kind`` ("xlsx", "xls" …) is given when the caller has already read ``src`` with
-    :func:`gridbudget.book.open_book`; otherwise it is opened here to sniff and check it.
+    :func:`gridbudget.read.book.open_book`; otherwise it is opened here to sniff and check it.
     """
     import openpyxl
 
-    from .book import ReadError, open_book
+    from ..read.book import ReadError, open_book
 
     src, dst = Path(src), Path(dst)
     refuse_overwrite(dst, [src])

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .model import Indicator
-from .profile import Profile
-from .values import Quantity
+from ..model import Indicator
+from ..score.profile import Profile
+from ..read.values import Quantity
 
 _MONEY_FACTOR = {"万元": Decimal(1), "元": Decimal("0.0001"), "千元": Decimal("0.1"), "亿元": Decimal(10000)}
 

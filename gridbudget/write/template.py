@@ -15,10 +15,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import forms
-from .forms import Field, Placed, Put, Table, a1, col_letter, defined_name, layout
+from .. import forms
+from ..forms import Field, Placed, Put, Table, a1, col_letter, defined_name, layout
 from .fsutil import atomic_write_bytes
-from .model import parse_year
+from ..model import parse_year
 
 FONT = "宋体"
 INPUT_FILL = "#FFF9DB"      # pale yellow: a person types here

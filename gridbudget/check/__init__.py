@@ -1,0 +1,1 @@
+"""Checking a submission: findings, the rule engine and its rules, indicators, report prose."""

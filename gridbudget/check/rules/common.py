@@ -1,0 +1,77 @@
+"""Helpers shared by the rules: reading amounts and numbers, formatting them, choosing tables."""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Iterator
+
+from ... import forms
+from ...model import Indicator, TableData, Val
+from ..engine import Ctx
+from ...read.values import is_no_deviation
+
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+FUND_COLS = (("initial", "年初预算数"), ("budget", "全年预算数"), ("executed", "全年执行数"))
+BASIC_COLS = (("prev_final", "上年决算数"), ("budget", "本年预算数"), ("final", "本年决算数"))
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+def amount(v: Val | None) -> Decimal | None:
+    return None if v is None else v.amount_value()
+
+
+def number(v: Val | None) -> Decimal | None:
+    return None if v is None else v.number_value()
+
+
+def money(x: Decimal | None) -> str:
+    return "（空）" if x is None else f"{x.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}万元"
+
+
+def pct(x: Decimal | None, places: int = 2) -> str:
+    if x is None:
+        return "（空）"
+    return f"{x.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)}%"
+
+
+def neq(a: Decimal, b: Decimal, tol: Decimal) -> bool:
+    return abs(a - b) > tol + Decimal("0.000001")
+
+
+def stated(v: Val | None) -> bool:
+    """A value a person stated (not a formula of the template that computes it)."""
+    return v is not None and not v.is_formula and not v.empty
+
+
+def tables(ctx: Ctx, *kinds: str) -> Iterator[TableData]:
+    for t in ctx.sub.tables:
+        if t.kind in kinds:
+            yield t
+
+
+def label_of(td: TableData) -> str:
+    return f"项目“{td.display_name}”" if td.kind == "project" else td.label
+
+
+def all_notes_silent(ctx: Ctx, td: TableData) -> bool:
+    """Every 偏差原因 of the table is blank or says there is no deviation."""
+    return all(is_no_deviation(i.get("note").text()) for i in ctx.inds(td))
+
+
+# ---------------------------------------------------------------------------
+# 计分: weights and scores
+# ---------------------------------------------------------------------------
+def _level1_rows(ctx: Ctx, td: TableData) -> dict[str, list[Indicator]]:
+    out: dict[str, list[Indicator]] = {k: [] for k, *_ in forms.LEVEL1}
+    for i in ctx.inds(td):
+        out[i.level1_key].append(i)
+    return out
+
+
+def _name_key(s: str) -> str:
+    return re.sub(r"[\s（）()“”\"'、，,。.：:]", "", s)

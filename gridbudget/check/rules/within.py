@@ -1,0 +1,315 @@
+"""表内 rules (``W-``): sums, rates and limits within one table."""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Iterator
+
+from ... import forms
+from ..findings import ERROR, INFO, KIND_WITHIN, WARNING
+from ..findings import fmt_value
+from ...model import TableData
+from ..engine import Ctx, Hit, rule
+from .common import amount, BASIC_COLS, FUND_COLS, HUNDRED, money, neq, number, pct, stated, tables, ZERO
+
+
+# ---------------------------------------------------------------------------
+# 表内: execution and control rates
+# ---------------------------------------------------------------------------
+def _rate_hits(td: TableData, rate_key: str, num: Decimal | None, den: Decimal | None, what: str,
+               formula: str) -> Iterator[Hit]:
+    v = td.fields.get(rate_key)
+    if v is None or not stated(v):
+        return
+    q = v.rate()
+    if q.value is None:
+        return       # unreadable: C-UNREADABLE reports it
+    if den is None or num is None or den == ZERO:
+        return
+    computed = num / den * HUNDRED
+    shown = q.decimals if q.decimals is not None else (v.decimals if v.decimals is not None else 2)
+    shown = max(0, min(shown, 4))
+    step = Decimal(1).scaleb(-shown)
+    expect_shown = computed.quantize(step, rounding=ROUND_HALF_UP)
+    got_shown = q.value.quantize(step, rounding=ROUND_HALF_UP)   # a number in a cell shows rounded
+    if got_shown != expect_shown:
+        yield Hit(td, v, f"{what}计算有误：{formula} = {pct(computed)}，表中填的是 {fmt_value(v.text())}。",
+                  expected=pct(computed), found=v.text(), key=rate_key)
+    elif shown < 2 and computed.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) != expect_shown:
+        yield Hit(td, v, f"{what}只保留了 {shown} 位小数（{v.text()}），按两位小数应为 {pct(computed)}。",
+                  expected=pct(computed), found=v.text(), key=rate_key, severity=INFO)
+
+
+@rule("W-EXEC-RATE", KIND_WITHIN, ERROR, "执行率计算有误",
+      "执行率 = 全年执行数 ÷ 全年预算数（调整后预算数），不是除以年初预算数。表中填写的执行率按其显示的小数位数四舍五入后，"
+      "应与计算值一致；少保留小数位但数值一致的，只作提示。", "RULES A3、V1")
+def exec_rate(ctx: Ctx):
+    for td in tables(ctx, "overall", "project"):
+        yield from _rate_hits(td, "funds.total.rate", amount(td.fields.get("funds.total.executed")),
+                              amount(td.fields.get("funds.total.budget")), "执行率", "全年执行数 ÷ 全年预算数")
+
+
+@rule("W-CONTROL-RATE", KIND_WITHIN, ERROR, "控制率计算有误",
+      "基础数据表中：财政供养人员控制率 = 实际在职人数 ÷ 编制数；规模控制率 = 实际规模 ÷ 批复规模；"
+      "投资概算控制率 = 实际投资 ÷ 预算投资。分母为 0 或空时不适用。", "RULES H4、H5")
+def control_rates(ctx: Ctx):
+    for td in tables(ctx, "basic"):
+        yield from _rate_hits(td, "staff.rate", number(td.fields.get("staff.actual")),
+                              number(td.fields.get("staff.authorized")), "人员控制率", "实际在职人数 ÷ 编制数")
+        yield from _rate_hits(td, "building.area_rate", number(td.fields.get("building.actual_area")),
+                              number(td.fields.get("building.approved_area")), "规模控制率", "实际规模 ÷ 批复规模")
+        yield from _rate_hits(td, "building.invest_rate", amount(td.fields.get("building.actual")),
+                              amount(td.fields.get("building.budget")), "投资概算控制率", "实际投资 ÷ 预算投资")
+
+
+@rule("W-STAFF-OVER", KIND_WITHIN, WARNING, "实际在职人数超过编制数",
+      "财政供养人员控制率超过 100%（实际在职人数多于编制数）须说明原因。", "RULES H4、D7")
+def staff_over(ctx: Ctx):
+    for td in tables(ctx, "basic"):
+        a, b = number(td.fields.get("staff.actual")), number(td.fields.get("staff.authorized"))
+        if a is not None and b is not None and b > ZERO and a > b:
+            yield Hit(td, td.fields.get("staff.actual"), f"实际在职人数 {a} 人超过编制数 {b} 人，控制率 {pct(a / b * HUNDRED)}。",
+                      expected=f"≤{b}", found=str(a), key="staff.actual")
+
+
+# ---------------------------------------------------------------------------
+# 表内: sums
+# ---------------------------------------------------------------------------
+def _sum_hit(td: TableData, total_key: str, part_keys: list[str], what: str, parts_label: str,
+             tol: Decimal, *, require_parts: bool = True) -> Iterator[Hit]:
+    tv = td.fields.get(total_key)
+    total = amount(tv)
+    parts = [amount(td.fields.get(k)) for k in part_keys]
+    if require_parts and all(p is None for p in parts):
+        return
+    if total is None:
+        if tv is not None and tv.is_formula:
+            return
+        if any(p not in (None, ZERO) for p in parts):
+            s = sum((p for p in parts if p is not None), ZERO)
+            yield Hit(td, tv, f"{what}为空，但{parts_label}合计 {money(s)}。", expected=money(s), found=None,
+                      key=total_key)
+        return
+    if tv is not None and tv.is_formula and tv.raw is None:
+        return
+    s = sum((p for p in parts if p is not None), ZERO)
+    if neq(total, s, tol * max(1, len(part_keys) // 2)):
+        yield Hit(td, tv, f"{what} {money(total)} 不等于{parts_label}之和 {money(s)}（相差 {money(total - s)}）。",
+                  expected=money(s), found=money(total), key=total_key)
+
+
+def _breakdown_hits(ctx: Ctx, rows, prefix: str, what: str, tol_mult: int) -> Iterator[Hit]:
+    """A breakdown of the overall table's 全年执行数 (按收入性质 / 按支出性质) adds up."""
+    for td in tables(ctx, "overall"):
+        keys = [f"{prefix}.{k}" for k, _l, _s in rows]
+        parts = [amount(td.fields.get(k)) for k in keys]
+        total = amount(td.fields.get("funds.total.executed"))
+        if total is None or all(p is None for p in parts):
+            continue
+        s = sum((p for p in parts if p is not None), ZERO)
+        if neq(total, s, ctx.profile.amount_tolerance * tol_mult):
+            first = next(td.fields[k] for k, p in zip(keys, parts) if p is not None)
+            yield Hit(td, first, f"{what}之和 {money(s)} 不等于全年执行数 {money(total)}（相差 {money(s - total)}）。",
+                      expected=money(total), found=money(s), key=prefix)
+
+
+@rule("W-INCOME-SUM", KIND_WITHIN, ERROR, "按收入性质分合计不等于全年执行数",
+      "部门整体支出自评表中，一般公共预算 + 政府性基金拨款 + 纳入专户管理的非税收入拨款 + 其他资金 应等于全年执行数。",
+      "RULES V3、A12")
+def income_sum(ctx: Ctx):
+    yield from _breakdown_hits(ctx, forms.INCOME_ROWS, "income", "按收入性质分各项", 2)
+
+
+@rule("W-EXPENSE-SUM", KIND_WITHIN, ERROR, "按支出性质分合计不等于全年执行数",
+      "部门整体支出自评表中，基本支出 + 项目支出 应等于全年执行数。", "RULES V3、A12")
+def expense_sum(ctx: Ctx):
+    yield from _breakdown_hits(ctx, forms.EXPENSE_ROWS, "expense", "基本支出与项目支出", 1)
+
+
+@rule("W-PROJECT-FUNDS-SUM", KIND_WITHIN, ERROR, "项目资金来源之和不等于年度资金总额",
+      "项目支出绩效自评表中，当年财政拨款 + 上年结转资金 + 其他资金 应等于年度资金总额，年初预算数、全年预算数、"
+      "全年执行数三列分别核对。", "RULES V2、A2")
+def project_funds_sum(ctx: Ctx):
+    for td in tables(ctx, "project"):
+        for ck, clabel in FUND_COLS:
+            keys = [f"funds.{k}.{ck}" for k, _l, _s in forms.PROJECT_FUND_ROWS]
+            yield from _sum_hit(td, f"funds.total.{ck}", keys, f"年度资金总额（{clabel}）",
+                                "当年财政拨款、上年结转资金、其他资金", ctx.profile.amount_tolerance)
+
+
+@rule("W-SANGONG-SUM", KIND_WITHIN, ERROR, "三公经费与明细不符",
+      "三公经费 = 公务用车购置和维护经费 + 出国经费 + 公务接待；公务用车购置和维护经费 = 公车购置 + 公车运行维护；"
+      "上年决算数、本年预算数、本年决算数三列分别核对。", "RULES V5、D2")
+def sangong_sum(ctx: Ctx):
+    tol = ctx.profile.amount_tolerance
+    for td in tables(ctx, "basic"):
+        for ck, clabel in BASIC_COLS:
+            yield from _sum_hit(td, f"car.{ck}", [f"car_purchase.{ck}", f"car_operation.{ck}"],
+                                f"公务用车购置和维护经费（{clabel}）", "公车购置、公车运行维护", tol)
+            car = amount(td.fields.get(f"car.{ck}"))
+            parts = [f"car.{ck}", f"abroad.{ck}", f"reception.{ck}"]
+            if car is None:
+                parts = [f"car_purchase.{ck}", f"car_operation.{ck}", f"abroad.{ck}", f"reception.{ck}"]
+            yield from _sum_hit(td, f"sangong.{ck}", parts, f"三公经费（{clabel}）",
+                                "公务用车购置和维护经费、出国经费、公务接待", tol)
+
+
+@rule("W-PROJECTS-TOTAL", KIND_WITHIN, ERROR, "项目支出合计与各项目不符",
+      "基础数据表“项目支出”一行填写了合计数时，应等于其下各项目（含市级专项资金）之和，三列分别核对。", "RULES D1")
+def projects_total(ctx: Ctx):
+    tol = ctx.profile.amount_tolerance
+    for td in tables(ctx, "basic"):
+        rows = td.rows("projects") + td.rows("special_funds")
+        for ck, clabel in BASIC_COLS:
+            tv = td.fields.get(f"projects_total.{ck}")
+            total = amount(tv)
+            vals = [amount(r.get(ck)) for r in rows]
+            if total is None or not stated(tv) or all(x is None for x in vals):
+                continue
+            s = sum((x for x in vals if x is not None), ZERO)
+            if neq(total, s, tol * max(1, len(rows) // 2)):
+                yield Hit(td, tv, f"项目支出合计（{clabel}）{money(total)} 不等于各项目之和 {money(s)}。",
+                          expected=money(s), found=money(total), key=f"projects_total.{ck}")
+
+
+@rule("W-SUBITEM-GT-PARENT", KIND_WITHIN, ERROR, "“其中”项大于合计",
+      "公用经费下的“其中”项（办公经费，水费、电费、差旅费，会议费、培训费）是部分列举：各项及其合计都不应超过公用经费，"
+      "但不要求相等。", "RULES D2")
+def subitems(ctx: Ctx):
+    tol = ctx.profile.amount_tolerance
+    for td in tables(ctx, "basic"):
+        for ck, clabel in BASIC_COLS:
+            parent_v = td.fields.get(f"public.{ck}")
+            parent = amount(parent_v)
+            kids = [(k, amount(td.fields.get(f"{k}.{ck}"))) for k in ("office", "utilities", "meetings")]
+            kids = [(k, x) for k, x in kids if x is not None]
+            if not kids:
+                continue
+            s = sum(x for _k, x in kids)
+            if parent is None:
+                if s > ZERO:
+                    yield Hit(td, parent_v, f"公用经费（{clabel}）为空，但其中各项合计 {money(s)}。",
+                              expected=f"≥{money(s)}", found=None, key=f"public.{ck}")
+                continue
+            if s > parent + tol:
+                worst = max(kids, key=lambda kx: kx[1])
+                yield Hit(td, td.fields.get(f"{worst[0]}.{ck}"),
+                          f"公用经费（{clabel}）“其中”各项合计 {money(s)} 超过公用经费 {money(parent)}。",
+                          expected=f"≤{money(parent)}", found=money(s), key=f"{worst[0]}.{ck}")
+
+
+@rule("W-NEGATIVE", KIND_WITHIN, ERROR, "金额为负数",
+      "预算数、执行数、决算数等金额不应为负数。", "RULES V15")
+def negative(ctx: Ctx):
+    for td in ctx.sub.tables:
+        fields = forms.fields_of(td.kind)
+        for key, v in td.fields.items():
+            f = fields.get(key)
+            if f is not None and f.kind == forms.MONEY:
+                x = amount(v)
+                if x is not None and x < ZERO:
+                    yield Hit(td, v, f"{f.label.format(year='本', prev_year='上')}为负数（{money(x)}）。",
+                              expected="≥0", found=money(x), key=key)
+        for block, rows in td.blocks.items():
+            for row in rows:
+                for col, v in row.items():
+                    f = fields.get(f"{block}.{col}")
+                    if f is not None and f.kind == forms.MONEY:
+                        x = amount(v)
+                        if x is not None and x < ZERO:
+                            yield Hit(td, v, f"金额为负数（{money(x)}）。", expected="≥0", found=money(x),
+                                      key=f"{block}.{col}")
+
+
+@rule("W-EXEC-OVER-BUDGET", KIND_WITHIN, WARNING, "执行数超过预算数",
+      "全年执行数大于全年预算数（执行率超过 100%）通常是填报错误；计分时执行率按 100% 封顶。", "RULES V11、A4")
+def exec_over(ctx: Ctx):
+    tol = ctx.profile.amount_tolerance
+    for td in tables(ctx, "overall", "project"):
+        rows = [("total", "年度资金总额")] + ([(k, l) for k, l, _s in forms.PROJECT_FUND_ROWS] if td.kind == "project" else [])
+        for rk, rl in rows:
+            b, e = amount(td.fields.get(f"funds.{rk}.budget")), amount(td.fields.get(f"funds.{rk}.executed"))
+            if b is not None and e is not None and e > b + tol:
+                yield Hit(td, td.fields.get(f"funds.{rk}.executed"),
+                          f"{rl}的全年执行数 {money(e)} 大于全年预算数 {money(b)}。",
+                          expected=f"≤{money(b)}", found=money(e), key=f"funds.{rk}.executed")
+
+
+_ADJUST_WORDS = re.compile(r"预算(调整|调减|调增|减少|增加|追加|压减|核减)|调减|调增|追加|调整预算|压减")
+
+
+@rule("W-BUDGET-ADJUSTED", KIND_WITHIN, INFO, "年中调整了预算",
+      "全年预算数与年初预算数不同，说明年中调整了预算，应在自评中说明调整原因（四川青神等地要求）；"
+      "指出偏差原因中是否提到了调整。", "RULES V12、H3")
+def budget_adjusted(ctx: Ctx):
+    tol = ctx.profile.amount_tolerance
+    for td in tables(ctx, "overall", "project"):
+        a, b = amount(td.fields.get("funds.total.initial")), amount(td.fields.get("funds.total.budget"))
+        if a is None or b is None or not neq(a, b, tol):
+            continue
+        direction = "调减" if b < a else "调增"
+        hints = [i for i in ctx.inds(td) if _ADJUST_WORDS.search(i.get("note").text())]
+        said = (f"只有“{hints[0].name}”的偏差原因“{hints[0].get('note').text()}”提到预算调整" if hints
+                else "表中没有说明调整原因")
+        yield Hit(td, td.fields.get("funds.total.budget"),
+                  f"全年预算数 {money(b)} 与年初预算数 {money(a)} 不同（{direction} {money(abs(b - a))}），{said}。",
+                  expected=money(a), found=money(b), key="funds.total.budget")
+
+
+@rule("W-SANGONG-OVER-BUDGET", KIND_WITHIN, WARNING, "三公经费决算超过预算",
+      "三公经费本年决算数（及其各项）不应超过本年预算数（岳阳“三公经费控制率”≤100% 得满分）。", "RULES D3、H3")
+def sangong_over(ctx: Ctx):
+    tol = ctx.profile.amount_tolerance
+    for td in tables(ctx, "basic"):
+        for key, label in (("sangong", "三公经费"), ("car", "公务用车购置和维护经费"), ("car_purchase", "公车购置"),
+                           ("car_operation", "公车运行维护"), ("abroad", "出国经费"), ("reception", "公务接待")):
+            b, f = amount(td.fields.get(f"{key}.budget")), amount(td.fields.get(f"{key}.final"))
+            if b is not None and f is not None and f > b + tol:
+                yield Hit(td, td.fields.get(f"{key}.final"), f"{label}本年决算数 {money(f)} 超过本年预算数 {money(b)}。",
+                          expected=f"≤{money(b)}", found=money(f), key=f"{key}.final")
+
+
+@rule("W-SANGONG-INCREASE", KIND_WITHIN, INFO, "三公经费比上年增加",
+      "三公经费“只减不增”：本年决算数高于上年决算数时提示（上年预算数不在表中，因此只作提示）。", "RULES D4、H2、H6")
+def sangong_increase(ctx: Ctx):
+    tol = ctx.profile.amount_tolerance
+    for td in tables(ctx, "basic"):
+        p, f = amount(td.fields.get("sangong.prev_final")), amount(td.fields.get("sangong.final"))
+        if p is None or f is None:
+            parts = ("car", "abroad", "reception")
+            ps = [amount(td.fields.get(f"{k}.prev_final")) for k in parts]
+            fs = [amount(td.fields.get(f"{k}.final")) for k in parts]
+            if all(x is None for x in ps) or all(x is None for x in fs):
+                continue
+            p = sum((x for x in ps if x is not None), ZERO)
+            f = sum((x for x in fs if x is not None), ZERO)
+        if f > p + tol:
+            yield Hit(td, td.fields.get("sangong.final"), f"三公经费本年决算数 {money(f)} 比上年决算数 {money(p)} 增加 {money(f - p)}。",
+                      expected=f"≤{money(p)}", found=money(f), key="sangong.final")
+
+
+@rule("W-PROCUREMENT-OVER", KIND_WITHIN, WARNING, "政府采购金额决算超过预算",
+      "政府采购金额本年决算数一般不应超过本年预算数。", "RULES D5")
+def procurement(ctx: Ctx):
+    tol = ctx.profile.amount_tolerance
+    for td in tables(ctx, "basic"):
+        b, f = amount(td.fields.get("procurement.budget")), amount(td.fields.get("procurement.final"))
+        if b is not None and f is not None and f > b + tol:
+            yield Hit(td, td.fields.get("procurement.final"), f"政府采购金额本年决算数 {money(f)} 超过本年预算数 {money(b)}。",
+                      expected=f"≤{money(b)}", found=money(f), key="procurement.final")
+
+
+@rule("W-PROJECT-NO-BUDGET", KIND_WITHIN, WARNING, "项目有决算数但没有预算数",
+      "基础数据表中某个项目填了本年决算数，却没有本年预算数：要么漏填预算，要么是无预算支出，应核实并说明。", "DOMAIN 第 5 项")
+def project_no_budget(ctx: Ctx):
+    for td in tables(ctx, "basic"):
+        for block in ("projects", "special_funds"):
+            for row in td.rows(block):
+                f = amount(row.get("final"))
+                b = row.get("budget")
+                if f is not None and f > ZERO and (b is None or b.empty):
+                    name = row.get("name").text() if row.get("name") else ""
+                    yield Hit(td, b if b is not None and b.cell else row.get("final"),
+                              f"项目“{name}”本年决算数 {money(f)}，但没有填本年预算数。",
+                              expected="本年预算数", found=None, key=f"{block}.budget")

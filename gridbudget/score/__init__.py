@@ -1,0 +1,1 @@
+"""Scoring a submission by a profile (``score/profiles/*.toml``)."""

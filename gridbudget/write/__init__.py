@@ -1,0 +1,1 @@
+"""Writing: templates, annotated and scored copies, summaries, terminal text, LibreOffice."""
