@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from ... import forms
 from ..findings import ERROR, INFO, KIND_COMPLETE, WARNING
 from ...model import Val
 from ..engine import Ctx, Hit, rule
-from .common import label_of, _level1_rows, tables
+from .common import label_of, _level1_rows, _name_key, tables
 
 
 # ---------------------------------------------------------------------------
@@ -140,3 +142,166 @@ def formula_overwritten(ctx: Ctx):
             what = "被改写为常数" if not v.empty else "公式被清除"
             yield Hit(td, v, f"“{f.label.format(year='本', prev_year='上')}”是计算单元格，{what}（{v.text() or '空'}）。",
                       expected="公式", found=v.text() or None, key=key)
+
+
+# ---------------------------------------------------------------------------
+# 完整性: what the free text and names say
+# ---------------------------------------------------------------------------
+_INSTRUCTION_START = re.compile(r"^[(（【\[]?(结合|对照|针对|请)")
+_INSTRUCTION_WORDS = ("说明", "分析", "提出", "填写")
+
+
+def _is_instruction(text: str) -> bool:
+    t = "".join(text.split())
+    if "字以内" in t:
+        return True
+    return bool(_INSTRUCTION_START.match(t)) and any(w in t for w in _INSTRUCTION_WORDS)
+
+
+def _free_texts(ctx: Ctx, td) -> list[tuple[str, str, Val]]:
+    """(key, label, value) of the table's free-text cells: goals, 偏差原因, text.* blocks."""
+    out = []
+    for row in td.rows("goals"):
+        for col, label in (("expected", "预期目标"), ("achieved", "实际完成情况")):
+            v = row.get(col)
+            if v is not None:
+                out.append((f"goals.{col}", f"年度总体目标的{label}", v))
+    for i in ctx.inds(td):
+        out.append((f"{i.block}.note", f"三级指标“{i.name}”的偏差原因分析", i.get("note")))
+    # labels of the free-text blocks below the indicators (评价结论 …), when the forms describe them
+    labels = {f"text.{k}": label for k, label, _syn in getattr(forms, "TEXT_BLOCKS", ())}
+    for key, v in td.fields.items():
+        if key.startswith("text."):
+            out.append((key, labels.get(key, "文字说明"), v))
+    return out
+
+
+@rule("C-TEMPLATE-TEXT", KIND_COMPLETE, WARNING, "仍是填表说明文字",
+      "年度总体目标、偏差原因分析、评价结论、存在问题、改进措施等文字栏中仍是模板的填表说明"
+      "（如“（200字以内）”“结合……说明……”），没有填写实际内容。", "RULES H8")
+def template_text(ctx: Ctx):
+    for td in tables(ctx, "overall", "project"):
+        for key, label, v in _free_texts(ctx, td):
+            if v.empty or not isinstance(v.raw, str) or not _is_instruction(v.text()):
+                continue
+            yield Hit(td, v if v.cell else None, f"{label}仍是填表说明“{v.text()}”，没有填写实际内容。",
+                      expected="实际内容", found=v.text(), key=key)
+
+
+_ONLY_NUMBER = re.compile(r"[-+]?[0-9][0-9,]*(?:\.[0-9]+)?(?:万元|亿元|元|万)?[。.]?")
+
+
+@rule("C-GOAL-RESTATES", KIND_COMPLETE, INFO, "年度总体目标未写目标内容",
+      "年度总体目标应写明要完成的任务和达到的效果；只填一个数字或金额（如“287”），或只重复项目名称时，"
+      "等于没有写目标。", "RULES H8")
+def goal_restates(ctx: Ctx):
+    for td in tables(ctx, "overall", "project"):
+        name = _name_key(td.get("name").text()) if td.kind == "project" else ""
+        for row in td.rows("goals"):
+            for col, label in (("expected", "预期目标"), ("achieved", "实际完成情况")):
+                v = row.get(col)
+                if v is None or v.empty:
+                    continue
+                t = "".join(v.text().split())
+                if _ONLY_NUMBER.fullmatch(t):
+                    why = "只有一个数字"
+                elif col == "expected" and name and len(t) < 20 and _name_key(t) and _name_key(t) in name:
+                    why = "只重复了项目名称"
+                else:
+                    continue
+                yield Hit(td, v if v.cell else None, f"年度总体目标的{label}“{v.text()}”{why}，没有写目标内容。",
+                          expected="目标内容", found=v.text(), key=f"goals.{col}")
+
+
+_YEAR_SPAN = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})(?:年|年度)?\s*(?:[-—–~～至到])\s*((?:19|20)[0-9]{2})年")
+_YEAR = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})年")
+
+
+@rule("C-GOAL-YEAR", KIND_COMPLETE, INFO, "目标中的年份与表格年度不符",
+      "年度总体目标（预期目标）中写到的年份都不是本表的年度，可能沿用了往年的目标未更新。", "RULES H8")
+def goal_year(ctx: Ctx):
+    for td in tables(ctx, "overall", "project"):
+        year = td.year
+        if not year:
+            continue
+        for row in td.rows("goals"):
+            v = row.get("expected")
+            if v is None or v.empty or not isinstance(v.raw, str):
+                continue
+            t = v.text()
+            spans = [(int(a), int(b)) for a, b in _YEAR_SPAN.findall(t)]
+            years = sorted({int(y) for y in _YEAR.findall(_YEAR_SPAN.sub(" ", t))})
+            if not spans and not years:
+                continue
+            if year in years or any(a <= year <= b for a, b in spans):
+                continue
+            named = "、".join([f"{a}—{b}年" for a, b in spans] + [f"{y}年" for y in years])
+            yield Hit(td, v if v.cell else None, f"年度总体目标写的是{named}，本表是 {year} 年度。",
+                      expected=f"{year}年", found=named, key="goals.expected")
+
+
+_GRADES = ("不合格", "合格", "优秀", "良好", "较好", "较差", "一般", "优", "良", "中", "低", "差", "好")
+_GRADE_RE = re.compile("|".join(_GRADES))
+_GRADE_FILLER = re.compile(r"[\s、,，/／;；|｜。.:：()（）\-—]|定性|等级|等|级|档")
+
+
+@rule("C-QUAL-TARGET-SCALE", KIND_COMPLETE, INFO, "定性指标值写成了等级列表",
+      "定性指标的年度指标值应写明要达到的等级或状态（如“良好”“有效提升”），不应照抄评价等级表"
+      "（“优良中低差”“好、较好、一般、差”）。", "RULES A2")
+def qual_target_scale(ctx: Ctx):
+    for td in tables(ctx, "overall", "project"):
+        for i in ctx.inds(td):
+            v = i.get("target")
+            if v.empty or not isinstance(v.raw, str):
+                continue
+            t = v.text()
+            grades = _GRADE_RE.findall(t)
+            if len(set(grades)) < 3 or _GRADE_FILLER.sub("", _GRADE_RE.sub("", t)):
+                continue
+            yield Hit(td, v if v.cell else i.anchor,
+                      f"三级指标“{i.name}”的年度指标值“{t}”列出了评价等级，没有写明要达到哪一等级。",
+                      expected="一个等级或状态", found=t, key=f"{i.block}.target")
+
+
+_TITLE_ENDINGS = ("自评表", "绩效目标表")
+
+
+@rule("C-NAME-IS-TITLE", KIND_COMPLETE, INFO, "项目名称写成了表名",
+      "项目支出名称应是项目本身的名称；填成“××项目支出绩效自评表”“绩效目标表”等表名时，汇总和对账时无法与基础数据表"
+      "的项目行对应。", "RULES H8")
+def name_is_title(ctx: Ctx):
+    for td in tables(ctx, "project"):
+        v = td.get("name")
+        t = "".join(v.text().split()).rstrip("。.")
+        if t.endswith(_TITLE_ENDINGS):
+            yield Hit(td, v if v.cell else None, f"项目名称“{v.text()}”是表名，不是项目名称。",
+                      expected="项目名称", found=v.text(), key="name")
+
+
+@rule("C-LEVEL2-EMPTY", KIND_COMPLETE, INFO, "二级指标下没有三级指标",
+      "产出指标下的数量、质量、时效、成本指标列出后应设置三级指标。只检查按表格版式读取的表；效益指标的二级指标"
+      "按项目实际选用，空着不提示；整个一级指标为空时由“一级指标下没有三级指标”报告。", "RULES A1")
+def level2_empty(ctx: Ctx):
+    for td in tables(ctx, "overall", "project"):
+        if td.source != "layout" or td.unplaced:
+            continue
+        groups = _level1_rows(ctx, td)
+        for l1key, _name, _w, level2 in forms.LEVEL1:
+            if l1key != "output" or not groups[l1key]:
+                continue        # 效益 二级 are chosen per project; an empty 一级 is C-NO-INDICATORS
+            for l2key, l2name, _syn in level2:
+                v = td.fields.get(f"ind.{l1key}.{l2key}.label")
+                if v is None or not v.cell or v.empty or td.rows(f"ind.{l1key}.{l2key}"):
+                    continue
+                yield Hit(td, v, f"{label_of(td)}的二级指标“{v.text()}”下没有三级指标。",
+                          expected="至少一个三级指标", found=None, key=f"ind.{l1key}.{l2key}")
+
+
+@rule("C-LEVEL1-BLANK", KIND_COMPLETE, INFO, "一级指标未填",
+      "一级指标单元格为空，读取时按其下二级指标的名称推定了一级指标；请补填一级指标名称。", "RULES A2")
+def level1_blank(ctx: Ctx):
+    for p in ctx.sub.problems:
+        if p.code == "level1_inferred":
+            td = next((t for t in ctx.sub.tables if t.sheet == p.sheet), None)
+            yield Hit(td, None, p.message, sheet=p.sheet, cell=p.cell)
+

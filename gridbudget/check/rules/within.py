@@ -313,3 +313,225 @@ def project_no_budget(ctx: Ctx):
                     yield Hit(td, b if b is not None and b.cell else row.get("final"),
                               f"项目“{name}”本年决算数 {money(f)}，但没有填本年预算数。",
                               expected="本年预算数", found=None, key=f"{block}.budget")
+
+
+# ---------------------------------------------------------------------------
+# 表内: how amounts, rates and indicator values are written
+# ---------------------------------------------------------------------------
+_PLAIN_NUMBER = re.compile(r"[-+]?[0-9]+(?:\.[0-9]+)?")
+_RATE_TEXT = re.compile(r"[-+]?[0-9]+(?:\.[0-9]+)?%?")
+# money units of a quantity, as powers of ten of 元 (values are compared in 万元)
+_MONEY_UNIT_EXP = {"元": 0, "千元": 3, "万元": 4, "亿元": 8}
+_PER_UNIT = re.compile(r"[/／每均]|单价|单位成本|标准")
+_OP_WORDS = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}
+
+
+def _compact_text(v) -> str:
+    return "".join(v.text().split())
+
+
+def _money_cells(td: TableData) -> Iterator[tuple[str, object]]:
+    """Every money cell of a table with its field key (fixed fields, then block columns)."""
+    fields = forms.fields_of(td.kind)
+    for key, v in td.fields.items():
+        f = fields.get(key)
+        if f is not None and f.kind == forms.MONEY:
+            yield key, v
+    for block, rows in td.blocks.items():
+        for row in rows:
+            for col, v in row.items():
+                f = fields.get(f"{block}.{col}")
+                if f is not None and f.kind == forms.MONEY:
+                    yield f"{block}.{col}", v
+
+
+@rule("W-AMOUNT-TEXT", KIND_WITHIN, WARNING, "金额以文字填写",
+      "金额单元格应填写数字（单位以表头为准）。填成“150万”“300万元”“125.25万”等文字时，本工具仍按文字读出金额，"
+      "但单元格是文本，Excel/WPS 无法对其求和或计算执行率，合计、小计会漏算。", "RULES V15")
+def amount_text(ctx: Ctx):
+    for td in ctx.sub.tables:
+        for key, v in _money_cells(td):
+            if not isinstance(v.raw, str) or v.is_formula or v.empty:
+                continue
+            c = _compact_text(v)
+            if _PLAIN_NUMBER.fullmatch(c):
+                continue        # a number stored as text, without unit or other characters
+            x = amount(v)
+            if x is None:
+                continue        # unreadable: C-UNREADABLE reports it
+            n = format(x.scaleb(4) if v.unit == "元" else x, "f")
+            yield Hit(td, v, f"金额填的是文字“{v.text()}”（读作 {money(x)}）；单元格是文本，Excel 无法求和，"
+                             f"请改为数字 {n}（单位{v.unit}）。", expected=n, found=v.text(), key=key)
+
+
+def _rate_cells(td: TableData) -> Iterator[tuple[str, object]]:
+    v = td.fields.get("funds.total.rate")
+    if v is not None:
+        yield "funds.total.rate", v
+    for block, rows in td.blocks.items():
+        if block.startswith("funds."):
+            for row in rows:
+                if row.get("rate") is not None:
+                    yield f"{block}.rate", row["rate"]
+
+
+@rule("W-RATE-FORMAT", KIND_WITHIN, INFO, "执行率不是百分数格式",
+      "执行率应是设置了百分比格式的数字（如 0.8120 显示为 81.20%）。填成文字（“86.5%”“100 %”）或没有百分比格式的"
+      "数字（1 表示 100%，0.1 表示 10%）时，本工具能读出，但表中无法计算、显示也易误解。", "RULES A3")
+def rate_format(ctx: Ctx):
+    for td in tables(ctx, "overall", "project"):
+        for key, v in _rate_cells(td):
+            if v.empty or v.error or v.uncomputed or v.percent:
+                continue
+            if v.is_formula and td.source == "template":
+                continue        # the template's own formula (it carries a percent format)
+            q = v.rate()
+            if q.value is None:
+                continue
+            if isinstance(v.raw, str):
+                if not _RATE_TEXT.fullmatch(_compact_text(v)):
+                    continue    # prose in the rate cell: not a formatting matter
+                msg = f"执行率填的是文字“{v.text()}”（读作 {pct(q.value)}），应填写百分比格式的数字。"
+            else:
+                msg = (f"执行率填的是没有百分比格式的数字 {fmt_value(v.raw)}（读作 {pct(q.value)}），"
+                       f"应设置为百分比格式。")
+            yield Hit(td, v, msg, expected="百分比格式的数字", found=v.text(), key=key)
+
+
+_EXEC_NAME = re.compile(r"执行率")
+
+
+@rule("W-EXEC-AS-INDICATOR", KIND_WITHIN, INFO, "三级指标重复考核预算执行率",
+      "预算执行率已在“项目资金 / 年度预算申请”一栏按执行率计分（一般 10 分），不应再设为三级指标"
+      "（如“预算执行率”“资金执行率”），否则重复计分。", "RULES A3")
+def exec_as_indicator(ctx: Ctx):
+    for td in tables(ctx, "overall", "project"):
+        for i in ctx.inds(td):
+            name = "".join(i.name.split())
+            if _EXEC_NAME.search(name) and ("预算" in name or "资金" in name):
+                yield Hit(td, i.get("name") if i.get("name").cell else i.anchor,
+                          f"三级指标“{i.name}”考核的是预算执行率，执行率已在资金栏计分。",
+                          found=i.name, key=f"{i.block}.name")
+
+
+@rule("W-ACTUAL-AS-TARGET", KIND_WITHIN, WARNING, "实际完成值写成了目标形式",
+      "实际完成值应填写实际达到的数值（如 92%、134条），不应带“≥”“≤”“不低于”“以上”“以内”等比较符号，"
+      "否则无法判断是否达成目标。", "RULES V15")
+def actual_as_target(ctx: Ctx):
+    for td in tables(ctx, "overall", "project"):
+        for i in ctx.inds(td):
+            v = i.get("actual")
+            if v.empty:
+                continue
+            q = v.quantity()
+            if q.error or q.op not in _OP_WORDS:
+                continue
+            yield Hit(td, v if v.cell else i.anchor,
+                      f"三级指标“{i.name}”的实际完成值“{v.text()}”带有比较（{_OP_WORDS[q.op]}），"
+                      f"应填写实际达到的数值。", expected="实际数值", found=v.text(), key=f"{i.block}.actual")
+
+
+def _wan(value: Decimal, unit: str) -> Decimal:
+    return value.scaleb(_MONEY_UNIT_EXP[unit] - 4)
+
+
+def _money_wan(v, munit: str = "") -> Decimal | None:
+    """An indicator value as an amount in 万元 when it is money (元/万元/万/亿元, or 度量单位 元…), else None."""
+    if v is None or v.empty:
+        return None
+    q = v.quantity()
+    if q.error or q.value is None or q.qualitative:
+        return None
+    if q.unit in _MONEY_UNIT_EXP:
+        return _wan(q.value, q.unit)
+    if q.unit is None:
+        if isinstance(v.raw, str):
+            a = v.amount()
+            if a.value is not None and a.unit_seen is not None:
+                return a.value
+        if munit in _MONEY_UNIT_EXP:
+            return _wan(q.value, munit)
+    return None
+
+
+def _munit(i) -> str:
+    m = i.row.get("munit")
+    return "".join(m.text().split()) if m is not None else ""
+
+
+@rule("W-QUANTITY-RESTATES-BUDGET", KIND_WITHIN, INFO, "数量指标只是重述预算金额",
+      "数量指标应反映提供的产品或服务的数量（如培训人次、覆盖户数），其指标值等于本表的预算数（单位换算后）时，"
+      "只是把预算金额换了个写法，不是产出数量。", "RULES A2")
+def quantity_restates_budget(ctx: Ctx):
+    tol = ctx.profile.amount_tolerance
+    for td in tables(ctx, "overall", "project"):
+        budgets = [(amount(td.fields.get(k)), label) for k, label in
+                   (("funds.total.budget", "全年预算数"), ("funds.total.initial", "年初预算数"))]
+        budgets = [(b, label) for b, label in budgets if b is not None and b > ZERO]
+        if not budgets:
+            continue
+        for i in ctx.inds(td):
+            if i.block != "ind.output.quantity":
+                continue
+            v = i.get("target")
+            x = _money_wan(v, _munit(i))
+            if x is None:
+                continue
+            hit = next(((b, label) for b, label in budgets if not neq(x, b, tol)), None)
+            if hit is not None:
+                shown = v.text() + (_munit(i) if v.quantity().unit is None and v.amount().unit_seen is None else "")
+                yield Hit(td, v if v.cell else i.anchor,
+                          f"数量指标“{i.name}”的指标值“{shown}”即 {money(x)}，等于本表{hit[1]} {money(hit[0])}，"
+                          f"只是重述预算金额，不是产出数量。",
+                          expected="产出数量", found=v.text(), key=f"{i.block}.target")
+
+
+@rule("W-COST-ACTUAL-BUDGET", KIND_WITHIN, WARNING, "成本指标实际值与执行数不符",
+      "成本指标的实际完成值若是项目的总金额，应是实际支出（全年执行数），不是全年预算数；实际值等于预算数而执行数"
+      "更低时，实际值只是重述了预算。人均、单价等单位成本（元/人、每亩…）不在此列。", "RULES A2、V1")
+def cost_actual_budget(ctx: Ctx):
+    tol = ctx.profile.amount_tolerance
+    for td in tables(ctx, "overall", "project"):
+        b = amount(td.fields.get("funds.total.budget"))
+        e = amount(td.fields.get("funds.total.executed"))
+        if b is None or e is None or b <= ZERO or not e < b - tol:
+            continue
+        for i in ctx.inds(td):
+            if i.block != "ind.output.cost":
+                continue
+            v = i.get("actual")
+            munit = _munit(i)
+            words = " ".join((i.name, i.get("target").text(), v.text(), munit))
+            if _PER_UNIT.search(words):
+                continue        # a unit cost, not an amount of the project
+            x = _money_wan(v, munit)
+            if x is None or neq(x, b, tol):
+                continue
+            yield Hit(td, v if v.cell else i.anchor,
+                      f"成本指标“{i.name}”的实际完成值 {money(x)} 等于全年预算数，而全年执行数只有 {money(e)}："
+                      f"实际值应是实际支出。", expected=money(e), found=v.text(), key=f"{i.block}.actual")
+
+
+_FUND_SUB_ROWS = tuple(k for k, _l, _s in forms.PROJECT_FUND_ROWS)
+
+
+@rule("W-FUNDS-SUBROW-BLANK", KIND_WITHIN, WARNING, "资金来源行与合计行不一致",
+      "项目资金栏中，年度资金总额某列已填写（含 0），“其中：当年财政拨款”行在该列却为空，而在其他列有数："
+      "资金来源应逐列填写，与合计行对应。", "RULES V2、A2")
+def funds_subrow_blank(ctx: Ctx):
+    for td in tables(ctx, "project"):
+        cur = {ck: td.fields.get(f"funds.current.{ck}") for ck, _l in FUND_COLS}
+        filled = [ck for ck, v in cur.items() if v is not None and not v.empty]
+        if not filled:
+            continue
+        for ck, clabel in FUND_COLS:
+            total, v = td.fields.get(f"funds.total.{ck}"), cur[ck]
+            if total is None or total.empty or v is None or not v.cell or not v.empty:
+                continue
+            others = [td.fields.get(f"funds.{rk}.{ck}") for rk in _FUND_SUB_ROWS if rk != "current"]
+            if any(o is not None and not o.empty for o in others):
+                continue        # the money of this column came from another source row
+            where = "、".join(lab for k, lab in FUND_COLS if k in filled)
+            yield Hit(td, v, f"年度资金总额的{clabel}填了 {total.text()}，“其中：当年财政拨款”的{clabel}却为空"
+                             f"（该行{where}有数）。", expected=total.text(), found=None, key=f"funds.current.{ck}")
+
