@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import forms
+from .forms.families import Family, family as family_of
 from .read.values import (Amount, Quantity, is_blank, normalize_text, parse_amount, parse_count, parse_quantity,
                      parse_rate, parse_score)
 
@@ -33,6 +34,7 @@ def parse_year(raw: Any) -> int | None:
     return int(m.group(1)) if m else None
 
 
+INDICATOR_KEYS = tuple(k for k, *_ in forms.INDICATOR_COLUMNS)
 TABLE_NAMES = {"basic": forms.BASIC.name, "overall": forms.OVERALL.name, "project": forms.PROJECT.name}
 
 
@@ -48,6 +50,7 @@ class Val:
     percent: bool = False          # the cell is formatted as a percentage
     decimals: int | None = None    # decimals its number format shows
     unit: str = "万元"              # the amount unit the table declares (万元 or 元)
+    implied: bool = False          # not typed in a cell: derived by the reader (a weight implied by a score)
     _memo: dict | None = None      # parsed meanings, computed once per value
     _empty: bool | None = None
 
@@ -160,6 +163,18 @@ class Indicator:
 
 
 @dataclass
+class StatedWeight:
+    """Points written into a label ("产出指标（50分）", "年度绩效目标（80分）", "数量指标 15分")."""
+
+    level: int                 # -1 the whole indicator block, 0 a group above 一级, 1 一级, 2 二级
+    label: str                 # the label without its points
+    val: Val                   # the label cell (raw: the points)
+    weight: Decimal
+    rows: list[dict[str, Val]] = field(default_factory=list)       # the 三级 rows under it
+    children: list["StatedWeight"] = field(default_factory=list)   # stated weights one level down
+
+
+@dataclass
 class TableData:
     kind: str                  # "basic" | "overall" | "project"
     sheet: str
@@ -169,6 +184,16 @@ class TableData:
     unit: str = "万元"
     title_year: int | None = None
     unplaced: int = 0          # 三级 rows whose 一级/二级 could not be recognised
+    family: str = ""           # key of its table family (forms.families); "" = the kind's default
+    columns: frozenset[str] = frozenset(INDICATOR_KEYS)   # indicator columns the table has
+    stated: list[StatedWeight] = field(default_factory=list)
+    title_cell: Val | None = None
+    misplaced: list[tuple[Val, str, str]] = field(default_factory=list)   # (二级 cell, its 一级, the 一级 it sits under)
+    notes: list[tuple[str, int, int, str]] = field(default_factory=list)  # reader notes: (code, row, col, text)
+
+    @property
+    def fam(self) -> "Family":
+        return family_of(self.family, self.kind)
 
     @property
     def form(self) -> forms.Table:
@@ -192,9 +217,10 @@ class TableData:
         return self.label
 
     def indicators(self) -> list[Indicator]:
-        """Every 三级指标 row in form order (cached until a block or label is replaced)."""
-        sig = tuple((id(self.blocks.get(b)), len(self.blocks.get(b) or ()), id(self.fields.get(b + ".label")))
-                    for b in _INDICATOR_BLOCKS)
+        """Every 三级指标 row in form order, then rows under other level names (cached until a
+        block or label is replaced)."""
+        sig = (tuple((id(v), len(v)) for k, v in self.blocks.items() if k.startswith("ind.")),
+               tuple(id(self.fields.get(b + ".label")) for b in _INDICATOR_BLOCKS))
         cached = self.__dict__.get("_indicators")
         if cached is not None and cached[0] == sig:
             return cached[1]
@@ -206,6 +232,14 @@ class TableData:
                 l2 = self.get(f"{block}.label").text() or l2name
                 for i, row in enumerate(self.rows(block)):
                     out.append(Indicator(self, block, i, l1key, l2key, l1, l2, row))
+        for block, rows in self.blocks.items():
+            if not block.startswith("ind.") or block in _INDICATOR_SET or block.count(".") != 2:
+                continue
+            _ind, l1key, l2key = block.split(".")
+            l1 = self.get(f"ind.{l1key}.label").text()
+            l2 = self.get(f"{block}.label").text()
+            for i, row in enumerate(rows):
+                out.append(Indicator(self, block, i, l1key, l2key, l1, l2, row))
         self.__dict__["_indicators"] = (sig, out)
         return out
 
@@ -216,6 +250,7 @@ class TableData:
 
 
 _INDICATOR_BLOCKS = tuple(f"ind.{k1}.{k2}" for k1, _n, _w, lv in forms.LEVEL1 for k2, _n2, _s in lv)
+_INDICATOR_SET = frozenset(_INDICATOR_BLOCKS)
 
 
 @dataclass

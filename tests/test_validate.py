@@ -193,7 +193,9 @@ def test_every_rule_has_a_test():
     tested = {m[0] for m in MUTATIONS} | {c for c, _s, _w in SEED_EXPECTED | SEED_FURTHER}
     tested |= {"C-CELL-PROBLEM", "C-LEVEL-UNKNOWN", "C-TABLE-MISSING", "W-SANGONG-INCREASE", "Y-PREV-FINAL",
                "X-UNIT-NAME", "W-BUDGET-ADJUSTED", "X-REPORT-TEXT",
-               "C-READ-NOTE"}      # tested in test_reader.py (spare project sheets)          # tested below
+               "C-READ-NOTE"}      # tested in test_reader.py (spare project sheets)
+    tested |= {"S-WEIGHT-LABEL", "S-WEIGHT-IMPLIED", "S-TOTAL-CAPPED", "S-LEVEL-MISPLACED", "S-SCORE-COEF",
+               "C-FORM-UNKNOWN", "C-REVIEW-EMPTY", "W-FUNDS-SOURCES", "W-UNIT-MISMATCH"}   # tested in test_families.py          # tested below
     from test_content_rules import NEW_CODES   # each with a positive and a negative case there
     tested |= set(NEW_CODES)
     assert set(RULES) <= tested, set(RULES) - tested

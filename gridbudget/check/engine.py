@@ -80,7 +80,7 @@ def _finding(rule_: Rule, hit: Hit, file: str, severity: str) -> Finding:
     cell = hit.val.cell if hit.val is not None and hit.val.cell else hit.cell
     return Finding(code=rule_.code, severity=severity, kind=rule_.kind, message=hit.message, file=file,
                    sheet=sheet, cell=cell, table=td.kind if td else None,
-                   table_name=td.display_name if td else None, key=hit.key, expected=hit.expected,
+                   table_name=td.display_name if td else None, family=td.fam.key if td else None, key=hit.key, expected=hit.expected,
                    found=hit.found, title=rule_.title)
 
 
@@ -108,7 +108,13 @@ def validate_submission(sub: Submission, profile: Profile | None = None, *,
                         previous: Submission | None = None, report: str | None = None) -> Report:
     findings = run_rules(sub, profile, previous=previous, report=report)
     return Report(file=sub.file, findings=findings, tables_found=sub.tables_found, unit=sub.unit, year=sub.year,
-                  file_kind=sub.file_kind)
+                  file_kind=sub.file_kind, tables=tables_read(sub))
+
+
+def tables_read(sub: Submission) -> list[dict]:
+    """Each table read, with the family it was recognised as (text, JSON and summary views)."""
+    return [{"sheet": t.sheet, "kind": t.kind, "name": t.display_name, "family": t.fam.key,
+             "family_name": t.fam.name, "source": t.source} for t in sub.tables]
 
 
 def validate_file(path: str | Path, profile: Profile | None = None, *, previous: str | Path | None = None,

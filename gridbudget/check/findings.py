@@ -43,6 +43,7 @@ class Finding:
     cell: str | None = None
     table: str | None = None          # "basic" | "overall" | "project"
     table_name: str | None = None     # 基础数据表 / 整体支出自评表 / the project's name
+    family: str | None = None         # the table's family (gridbudget/forms/families.py), when a table is named
     key: str | None = None            # field key, e.g. "funds.total.rate"
     expected: Any = None
     found: Any = None
@@ -104,6 +105,7 @@ class Report:
     read_error: str | None = None     # the Chinese message when the file could not be read
     read_error_code: str | None = None
     file_kind: str | None = None      # "xlsx", "xls" … of a file that was read
+    tables: list[dict] = field(default_factory=list)   # each table read: sheet, kind, name, family, family_name
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

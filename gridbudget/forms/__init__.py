@@ -126,23 +126,61 @@ class Table:
 # Shared vocabulary
 # ---------------------------------------------------------------------------
 FUNDS_COLUMNS = (
-    # key, label, kind, synonyms
+    # key, label, kind, synonyms (the longest label or synonym contained in a header cell decides)
     ("initial", "年初预算数", MONEY, ("年初预算",)),
-    ("budget", "全年预算数", MONEY, ("调整后预算数", "全年预算", "调整后预算")),
-    ("executed", "全年执行数", MONEY, ("预算执行数", "全年执行", "实际执行数", "执行数")),
-    ("weight", "分值", WEIGHT, ("权重",)),
-    ("rate", "执行率", RATE, ("预算执行率",)),
-    ("score", "得分", SCORE, ()),
+    ("budget", "全年预算数", MONEY, ("调整后预算数", "全年预算", "调整后预算", "预算数(A)", "全年(调整)预算数",
+                                   "全年预算数(A)", "合计(万元)")),
+    ("executed", "全年执行数", MONEY, ("预算执行数", "全年执行", "实际执行数", "执行数", "执行数(B)", "全年执行数(B)")),
+    ("weight", "分值", WEIGHT, ("权重", "执行率权重")),
+    ("rate", "执行率", RATE, ("预算执行率", "执行率(B/A)")),
+    ("score", "得分", SCORE, ("执行率得分", "自评分")),
 )
 
 INDICATOR_COLUMNS = (
-    ("name", "三级指标", NAME, ()),
-    ("target", "年度指标值", QUANTITY, ("指标值", "年度目标值", "预期指标值")),
-    ("actual", "实际完成值", QUANTITY, ("完成值", "实际完成情况", "全年实际值")),
-    ("weight", "分值", WEIGHT, ("权重",)),
-    ("score", "得分", SCORE, ()),
-    ("note", "偏差原因分析及改进措施", TEXT, ("偏差原因分析", "偏差原因", "未完成原因分析", "原因分析及改进措施")),
+    ("name", "三级指标", NAME, ("指标名称", "评价内容", "三级指标名称")),
+    ("target", "年度指标值", QUANTITY, ("指标值", "年度目标值", "预期指标值", "年初目标值", "年初指标值", "年初目标值(A)")),
+    ("actual", "实际完成值", QUANTITY, ("完成值", "实际完成情况", "全年实际值", "实际完成值(B)", "年终完成值", "全年完成值")),
+    ("weight", "分值", WEIGHT, ("权重", "指标分值", "指标权重")),
+    ("score", "得分", SCORE, ("自评分", "自评得分", "指标得分")),
+    ("note", "偏差原因分析及改进措施", TEXT, ("偏差原因分析", "偏差原因", "未完成原因分析", "原因分析及改进措施",
+                                       "未完成原因及改进措施", "未完成原因", "偏差原因分析及改进措施")),
 )
+
+# Columns some families add beside the indicator columns: read, shown and checked, never templated.
+INDICATOR_EXTRA_COLUMNS = (
+    ("l0", "项目权重", NAME, ()),                      # a group above 一级 (项目决策 / 项目管理 / 项目绩效)
+    ("l1", "一级指标", NAME, ()),
+    ("l2", "二级指标", NAME, ()),
+    ("op", "指标性质", TEXT, ("指标方向", "运算符号", "比较符号")),
+    ("munit", "度量单位", TEXT, ("计量单位", "计量单位名称")),
+    ("seq", "序号", TEXT, ()),
+    ("review", "复核分", SCORE, ("复核得分", "财政复核分")),
+    ("method", "得分计算方法", TEXT, ("评分标准", "评价标准", "评价标准及依据", "指标说明及评分标准", "指标解释",
+                                 "计分方法", "评分办法")),
+    ("adjusted", "调整指标值", QUANTITY, ("调整后指标值",)),
+    ("coef", "得分系数", WEIGHT, ()),
+    ("core", "是否核心指标", TEXT, ("核心指标",)),
+)
+
+# Free-text blocks below the indicators (评价结论 …): key, label, synonyms.
+TEXT_BLOCKS = (
+    ("conclusion", "评价结论", ("自评结论", "总体评价结论", "综合评价结论")),
+    ("problems", "存在问题", ("存在的问题", "主要问题")),
+    ("measures", "改进措施", ("改进意见", "下一步改进措施")),
+    ("deviation", "偏差大或目标未完成原因分析", ("目标未完成原因分析",)),
+    ("application", "改进措施及结果应用方案", ("结果应用方案",)),
+)
+
+# Words of the title of each table (the label reader's table finder).
+TITLE_WORDS = (
+    ("basic", ("基础数据表",)),
+    ("overall", ("整体支出绩效自评表", "整体支出绩效评价自评表", "整体支出自评表", "整体绩效自评表")),
+    ("project", ("项目支出绩效自评表", "项目绩效自评表", "项目支出自评表", "项目自评表", "绩效目标自评表",
+                 "项目绩效目标自评表")),
+)
+
+# A self-score written in a header cell ("自评总分：95", "项目总得分99分").
+HEADER_TOTAL_WORDS = ("自评总分", "自评得分", "项目总得分", "总得分")
 
 # 一级指标 -> (key, default weight, 二级指标 [(key, label, synonyms)])
 LEVEL1 = (

@@ -19,3 +19,13 @@ def col_letter(c: int) -> str:
 def a1(r: int, c: int) -> str:
     """(0, 0) -> A1."""
     return f"{col_letter(c)}{r + 1}"
+
+
+def col_of(ref: str | None) -> int | None:
+    """'H14' -> 7 (0-based column of an A1 reference); None when there is none."""
+    n = 0
+    for ch in ref or "":
+        if not ch.isalpha():
+            break
+        n = n * 26 + ord(ch.upper()) - 64
+    return n - 1 if n else None

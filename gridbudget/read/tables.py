@@ -17,9 +17,12 @@ import re
 from pathlib import Path
 from typing import Iterable
 
+from decimal import Decimal
+
 from .. import forms
+from ..forms import families
 from .book import Book, ReadError, Sheet, open_book
-from ..model import ReadProblem, Submission, TableData, Val
+from ..model import ReadProblem, StatedWeight, Submission, TableData, Val
 from .values import normalize_text
 
 _WS = re.compile(r"\s+")
@@ -112,9 +115,7 @@ def read_template_sheet(book: Book, sheet: Sheet, kind: str) -> TableData:
 # ---------------------------------------------------------------------------
 # Any other layout: labels
 # ---------------------------------------------------------------------------
-TITLE_WORDS = (("basic", ("基础数据表",)),
-               ("overall", ("整体支出绩效自评表", "整体支出绩效评价自评表", "整体支出自评表")),
-               ("project", ("项目支出绩效自评表", "项目绩效自评表", "项目支出自评表")))
+TITLE_WORDS = forms.TITLE_WORDS
 
 
 class _Grid:
@@ -185,11 +186,16 @@ def _classify(grid: _Grid, r1: int, r2: int) -> str | None:
         if has("当年财政拨款", "本年财政拨款", "上年结转"):
             return "project"
         return "overall"
+    if _indicator_headers(grid, r1, r2) or _funds_header(grid, r1, r2) is not None:
+        # a table read by its indicator grid or its funds block alone (a table's tail on its own sheet,
+        # 20/80 and rubric tables): a project table unless it names a department
+        return "overall" if has("部门名称", "部门整体", "预算部门") and not has("项目名称") else "project"
     return None
 
 
 def segments(grid: _Grid) -> list[tuple[str, int, int]]:
-    """(kind, first row, last row) of each table on the sheet."""
+    """(kind, first row, last row) of each table on the sheet; kind "unknown" for a title
+    over a table that matches no family (reported, never read as empty)."""
     titles = []
     for r in sorted(grid.rows):
         for c in grid.cols(r):
@@ -206,6 +212,7 @@ def segments(grid: _Grid) -> list[tuple[str, int, int]]:
         end = titles[i + 1][0] - 1 if i + 1 < len(titles) else grid.maxrow
         actual = _classify(grid, r, end)
         if actual is None:
+            out.append(("unknown", r, end))
             continue
         if kind in ("overall", "project") and actual in ("overall", "project"):
             actual = kind          # the title says which of the two self-evaluation tables it is
@@ -245,20 +252,34 @@ def _title_year(grid: _Grid, r1: int, r2: int) -> int | None:
     return None
 
 
+_HEADER_LABELS = {
+    "overall": (("unit", ("市级预算部门名称", "预算部门名称", "部门(单位)名称", "部门（单位）名称", "部门名称", "单位名称",
+                          "单位")),),
+    "project": (("name", ("项目支出名称", "项目名称")),
+                ("department", ("主管部门", "项目主管单位", "主管单位")),
+                ("unit", ("实施单位", "项目实施单位", "单位名称"))),
+}
+
+
 def _known_label(t: str) -> bool:
-    return any(t.startswith(w) for w in (
-        "主管部门", "实施单位", "项目支出名称", "项目名称", "年度", "部门名称", "预算部门名称", "市级预算部门名称",
-        "单位名称", "填报单位", "编制数", "一级指标", "年初预算数", "填表人"))
+    return any(t.startswith(norm(w)) for _k, words in (*_HEADER_LABELS["overall"], *_HEADER_LABELS["project"])
+               for w in words) or any(t.startswith(w) for w in (
+                   "年度", "填报单位", "编制数", "一级指标", "年初预算数", "填表人", "项目负责人", "专项实施期",
+                   "填报日期", "项目属性", "项目类别"))
 
 
 def _match_column(t: str, columns) -> str | None:
-    """The column key whose label or synonym is the longest part of header text ``t``."""
-    best, best_len = None, 0
+    """The column key whose label or synonym is the best part of header text ``t``: a word
+    the text starts with beats one inside it ("得分（20分*执行率）" is a score), then the
+    longest ("得分计算方法" is a method, not a score)."""
+    best, best_rank = None, (False, 0)
     for key, label, _kind, syn in columns:
         for w in (label, *syn):
             w = norm(w)
-            if w and w in t and len(w) > best_len:
-                best, best_len = key, len(w)
+            if w and w in t:
+                rank = (t.startswith(w), len(w))
+                if rank > best_rank:
+                    best, best_rank = key, rank
     return best
 
 
@@ -343,8 +364,18 @@ def _read_basic(grid: _Grid, r1: int, r2: int) -> TableData:
     return td
 
 
+def _right_of(sheet: Sheet, r: int, c: int) -> int:
+    """The column just right of the cell (r, c), past its merged range."""
+    for r1, c1, r2, c2 in sheet.merged:
+        if r1 <= r <= r2 and c1 <= c <= c2:
+            return c2 + 1
+    return c + 1
+
+
 def _read_header(grid: _Grid, r1: int, r2: int, put, header_labels) -> None:
-    """Header fields (unit, project name, …) by their labels, and the 年度 cell when there is one."""
+    """Header fields (unit, project name, …) by their labels, and the 年度 cell when there is one.
+    A label with nothing after it gives an empty value on the cell beside it (a required field
+    left empty is reported there)."""
     for key, labels in (*header_labels, ("year", ("年度",))):
         for label in labels:
             w = norm(label)
@@ -356,6 +387,8 @@ def _read_header(grid: _Grid, r1: int, r2: int, put, header_labels) -> None:
                 got = _after_label(grid, hit[0], hit[1], w, _known_label)
                 if got:
                     put(key, got[0], got[1], got[2])
+                elif grid.text.get(hit) == w and key != "year":
+                    put(key, hit[0], _right_of(grid.sheet, hit[0], hit[1]))
                 break
 
 
@@ -426,58 +459,185 @@ def _basic_row_key(bare: str) -> str | None:
 
 
 def _read_funds_table(grid: _Grid, r1: int, r2: int, kind: str) -> TableData:
+    """A self-evaluation table of any family, by its blocks: header fields, a self-score
+    written in a header cell, the funds block, the goals, one or more indicator grids, the
+    总分 row and the free-text blocks. Each block ends where the next one starts."""
     sheet = grid.sheet
     unit = _declared_unit(grid, r1, r2)
     td = TableData(kind, sheet.name, "layout", unit=unit, title_year=_title_year(grid, r1, r2))
     put = lambda key, r, c, raw=None: td.fields.__setitem__(key, _val(sheet, r, c, unit, raw))  # noqa: E731
+    facts: list[str] = []
+    title = grid.first(lambda t: _is_title(t) is not None, r1, min(r2, r1 + 2))
+    if title is not None:
+        td.title_cell = _val(sheet, *title)
+        facts.append(grid.text[title])
 
-    if kind == "overall":
-        header_labels = (("unit", ("市级预算部门名称", "预算部门名称", "部门(单位)名称", "部门（单位）名称",
-                                   "部门名称", "单位名称")),)
-    else:
-        header_labels = (("name", ("项目支出名称", "项目名称")), ("department", ("主管部门",)),
-                         ("unit", ("实施单位",)))
-    _read_header(grid, r1, r2, put, header_labels)
+    _read_header(grid, r1, r2, put, _HEADER_LABELS[kind])
+    bands = _indicator_headers(grid, r1, r2)
+    funds = _funds_header(grid, r1, r2)
+    goals_row = grid.first(lambda t: "预期目标" in t or t.startswith("年度总体目标") or t.startswith("项目年度目标"),
+                           r1, r2)
+    texts = _text_rows(grid, r1, r2)
+    starts = sorted({r for r in ([funds[0]] if funds else []) + ([goals_row[0]] if goals_row else [])
+                     + [b[0] for b in bands] + [r for r, _c, _k in texts]})
 
-    # funds header: the row with most of 年初预算数 / 全年预算数 / 全年执行数 / 分值 / 执行率 / 得分
-    header = None
+    def end_of(r: int) -> int:
+        later = [s for s in starts if s > r]
+        return later[0] - 1 if later else r2
+
+    td.columns = frozenset()
+    first_block = starts[0] if starts else r2
+    _header_total(grid, td, r1, first_block)
+    if funds is not None:
+        _read_funds(grid, td, funds, end_of(funds[0]), kind, facts)
+    if goals_row is not None:
+        _read_goals(grid, td, goals_row[0], end_of(goals_row[0]))
+    for i, (hr, top, cols) in enumerate(bands):
+        _read_indicators(grid, td, hr, top, cols, end_of(hr), facts)
+    for r, c, key in texts:
+        got = _after_label(grid, r, c, grid.text[(r, c)], lambda t: True)
+        td.fields[f"text.{key}"] = (_val(sheet, got[0], got[1], unit) if got and got[2] is None
+                                    else _val(sheet, r, _right_of(sheet, r, c), unit))
+    _place_family(td, facts)
+    return td
+
+
+# ---------------------------------------------------------------------------
+# Blocks of a self-evaluation table
+# ---------------------------------------------------------------------------
+_WEIGHT_IN_LABEL = re.compile(r"[(（]?\s*(\d+(?:\.\d+)?)\s*分\s*[)）]?\s*$")
+_POINTS_IN_HEADER = re.compile(r"(\d+(?:\.\d+)?)\s*分")
+_HEADER_TOTAL = re.compile("(?:" + "|".join(forms.HEADER_TOTAL_WORDS) + r")[:：]?\s*(\d+(?:\.\d+)?)\s*分?")
+_TOTAL_WORDS = ("总分", "合计", "总计", "综合得分")
+_STOP_WORDS = ("填表人", "单位负责人", "项目负责人", "财务负责人", "单位主要负责人", "单位领导审签", "审核人", "联系电话")
+_EXTRA_KEYS = {k for k, *_ in forms.INDICATOR_EXTRA_COLUMNS}
+_ALL_INDICATOR_COLUMNS = forms.INDICATOR_EXTRA_COLUMNS + forms.INDICATOR_COLUMNS
+
+
+def split_weight(t: str) -> tuple[str, Decimal | None]:
+    """'产出指标（50分）' -> ('产出指标', 50); '数量指标 15分' -> ('数量指标', 15); '规划' -> ('规划', None)."""
+    m = _WEIGHT_IN_LABEL.search(t)
+    if not m or m.start() == 0:
+        return t, None
+    return t[:m.start()].rstrip(" （("), Decimal(m.group(1))
+
+
+def _header_total(grid: _Grid, td: TableData, r1: int, r2: int) -> None:
+    """A self-score written in a header cell ("自评总分：95", "项目总得分99分")."""
     for r in range(r1, r2 + 1):
-        cols = {}
+        for c in grid.cols(r):
+            m = _HEADER_TOTAL.search(grid.text.get((r, c), ""))
+            if m:
+                td.fields["total.score"] = _val(grid.sheet, r, c, td.unit, Decimal(m.group(1)))
+                return
+
+
+def _text_rows(grid: _Grid, r1: int, r2: int) -> list[tuple[int, int, str]]:
+    """Free-text blocks (评价结论, 存在问题, 改进措施 …): their label cells, by forms.TEXT_BLOCKS."""
+    out = []
+    for r in range(r1, r2 + 1):
+        cols = grid.cols(r)
+        if not cols:
+            continue
+        c = cols[0]
+        t = grid.text.get((r, c), "")
+        best, best_len = None, 0
+        for key, label, syn in forms.TEXT_BLOCKS:
+            for w in (label, *syn):
+                w = norm(w)
+                if t.startswith(w) and len(w) > best_len and len(t) <= len(w) + 8:
+                    best, best_len = key, len(w)
+        if best is not None:
+            out.append((r, c, best))
+    return out
+
+
+def _funds_header(grid: _Grid, r1: int, r2: int) -> tuple[int, dict[str, int]] | None:
+    """The funds header: the first row with three of 年初预算数 / 全年预算数 / 全年执行数 / 分值 / 执行率 /
+    得分 (or their synonyms), one of them a budget or an outturn."""
+    for r in range(r1, r2 + 1):
+        cols: dict[str, int] = {}
         for c in grid.cols(r):
             key = _match_column(grid.text.get((r, c), ""), forms.FUNDS_COLUMNS)
             if key and key not in cols:
                 cols[key] = c
         if len(cols) >= 3 and ("budget" in cols or "executed" in cols):
-            header = (r, cols)
-            break
-    goals_row = grid.first(lambda t: "预期目标" in t or t.startswith("年度总体目标"), r1, r2)
-    ind_row = grid.first(lambda t: t.startswith("三级指标"), r1, r2)
-    funds_end = (goals_row[0] - 1) if goals_row else ((ind_row[0] - 1) if ind_row else r2)
-    if header is not None:
-        hr, cols = header
-        total = grid.first(lambda t: any(w in t for w in ("年度资金总额", "资金总额")) or t == "总额",
-                           hr + 1, funds_end)
-        if total is not None:
-            tr, lc = total
-            for ck, c in cols.items():
-                put(f"funds.total.{ck}", tr, c)
-            if kind == "project":
-                for rkey, label, syn in forms.PROJECT_FUND_ROWS:
-                    words = [norm(w) for w in (label, *syn)]
-                    hit = grid.first(lambda t, ws=words: any(w in t for w in ws), tr + 1, funds_end)
-                    if hit:
-                        for ck in ("initial", "budget", "executed"):
-                            if ck in cols:
-                                put(f"funds.{rkey}.{ck}", hit[0], cols[ck])
-            elif grid.first(lambda t: any(w in t for w in ("当年财政拨款", "本年财政拨款", "上年结转")),
-                            tr + 1, funds_end) is None:
-                # (an overall table laid out with a project's funding rows has no breakdowns to read)
-                _read_breakdowns(grid, td, tr + 1, funds_end, unit)
-    if goals_row is not None:
-        _read_goals(grid, td, goals_row[0], ind_row[0] - 1 if ind_row else r2)
-    if ind_row is not None:
-        _read_indicators(grid, td, ind_row[0], r2)
-    return td
+            return r, cols
+    return None
+
+
+def _read_funds(grid: _Grid, td: TableData, header: tuple[int, dict[str, int]], end: int, kind: str,
+                facts: list[str]) -> None:
+    sheet, unit = grid.sheet, td.unit
+    hr, cols = header
+    put = lambda key, r, c, raw=None: td.fields.__setitem__(key, _val(sheet, r, c, unit, raw))  # noqa: E731
+    header_texts = [grid.text.get((hr, c), "") for c in grid.cols(hr)]
+    facts.extend(header_texts)
+    if "score" not in cols and "weight" not in cols:
+        facts.append(families.FACT_FUNDS_UNSCORED)
+    first_col = min(cols.values())
+    total = grid.first(lambda t: any(w in t for w in ("年度资金总额", "资金总额", "财政资金总额")) or t in ("总额", "合计"),
+                       hr + 1, end)
+    if total is None:   # a funds block with no total label: its first row with an amount
+        total = next(((r, first_col) for r in range(hr + 1, end + 1)
+                      if any(_is_number_cell(sheet, r, c) for k, c in cols.items() if k in ("budget", "executed"))),
+                     None)
+    if total is None:
+        return
+    tr = total[0]
+    for ck, c in cols.items():
+        put(f"funds.total.{ck}", tr, c)
+    if "weight" not in cols:
+        # the points of the execution rate written in a header: "预算执行情况（20分）", "得分（20分*执行率）"
+        for c in ([cols["score"]] if "score" in cols else []) + grid.cols(hr):
+            m = _POINTS_IN_HEADER.search(grid.text.get((hr, c), ""))
+            if m:
+                td.fields["funds.total.weight"] = Val(Decimal(m.group(1)), sheet.name, forms.a1(hr, c), unit=unit,
+                                                      implied=True)
+                break
+    # fund sources laid out as columns (中央 / 省、地 / 本级 / 其他 … 合计)
+    sources = [c for c in grid.cols(hr) if c not in cols.values() and c < cols.get("budget", 0)
+               and norm(grid.text.get((hr, c), "")).replace("(万元)", "") in _SOURCE_COLUMNS]
+    if len(sources) < 2:
+        sources = []
+    if sources:
+        td.blocks["funds.sources"] = [{"label": _val(sheet, hr, c), "budget": _val(sheet, tr, c, unit)}
+                                      for c in sources]
+    # the rows under the total: named fund sources (其中：当年财政拨款, 财政专户管理资金, 自治区补助 …)
+    if kind == "project":
+        for rkey, label, syn in forms.PROJECT_FUND_ROWS:
+            words = [norm(w) for w in (label, *syn)]
+            hit = grid.first(lambda t, ws=words: any(w in t for w in ws), tr + 1, end)
+            if hit:
+                for ck in ("initial", "budget", "executed"):
+                    if ck in cols:
+                        put(f"funds.{rkey}.{ck}", hit[0], cols[ck])
+    elif grid.first(lambda t: any(w in t for w in ("当年财政拨款", "本年财政拨款", "上年结转")), tr + 1, end) is None:
+        # (an overall table laid out with a project's funding rows has no breakdowns to read)
+        _read_breakdowns(grid, td, tr + 1, end, unit)
+    rows = []
+    for r in range(tr + 1, end + 1):
+        labels = [grid.text.get((r, c)) for c in grid.cols(r) if c < first_col and grid.text.get((r, c))]
+        label = next((t for t in reversed(labels) if t not in ("其中", "其中:")), None)
+        if label is None or label.startswith(("按收入性质", "按支出性质")):
+            continue
+        row = {"label": Val(label, sheet.name, None)}
+        row.update({ck: _val(sheet, r, c, unit) for ck, c in cols.items() if ck in ("initial", "budget", "executed", "rate")})
+        if any(not v.empty for k, v in row.items() if k != "label"):
+            rows.append(row)
+    if rows:
+        td.blocks["funds.rows"] = rows
+
+
+_SOURCE_COLUMNS = frozenset(("中央", "省", "省级", "省、地", "省、市", "市", "市级", "县", "县级", "区级", "本级", "上级",
+                             "其他", "自筹", "中央补助", "省级补助", "市县资金", "单位自筹"))
+
+
+def _is_number_cell(sheet: Sheet, r: int, c: int) -> bool:
+    v = sheet.value(*(sheet.merged_anchor(r, c) if sheet.merged else (r, c)))
+    if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
+        return True
+    return isinstance(v, str) and bool(re.match(r"^\s*[0-9０-９][0-9０-９.,，]*\s*(万元|万|元)?\s*$", v))
 
 
 def _read_breakdowns(grid: _Grid, td: TableData, ra: int, rb: int, unit: str) -> None:
@@ -505,11 +665,24 @@ def _read_breakdowns(grid: _Grid, td: TableData, ra: int, rb: int, unit: str) ->
                 break
 
 
+_GOAL_EXPECTED = ("预期目标", "项目年度目标", "年度目标")
+_GOAL_ACHIEVED = ("实际完成情况", "年度目标完成情况", "完成情况")
+
+
 def _read_goals(grid: _Grid, td: TableData, gr: int, end: int) -> None:
     sheet = grid.sheet
-    exp = grid.first(lambda t: "预期目标" in t, gr, min(end, gr + 2))
-    ach = grid.first(lambda t: "实际完成情况" in t or t == "完成情况", gr, min(end, gr + 2))
+    exp = grid.first(lambda t: any(t.startswith(w) for w in _GOAL_EXPECTED[:2]) or t == "年度目标",
+                     gr, min(end, gr + 2))
+    if exp is not None and exp[0] == gr and grid.text.get(exp, "").startswith("项目年度目标") and \
+            grid.right(*exp) is not None and grid.first(lambda t: t.startswith(_GOAL_ACHIEVED), gr, gr) is None:
+        exp = None     # "项目年度目标 | text" on one row: a label with its value, read below
+    ach = grid.first(lambda t: any(t.startswith(w) for w in _GOAL_ACHIEVED), gr, min(end, gr + 2))
     if exp is None:
+        # "年度总体目标 | the goal text" on one row, no 预期目标 / 实际完成情况 header
+        label = grid.first(lambda t: t.startswith(("年度总体目标", "项目年度目标")), gr, gr)
+        pos = grid.right(*label) if label else None
+        if pos is not None:
+            td.blocks["goals"] = [{"expected": _val(sheet, *pos), "achieved": Val(None, sheet.name)}]
         return
     hr = exp[0]
     rows = []
@@ -550,9 +723,13 @@ def level2_key(l1: str | None, t: str) -> str | None:
     return None
 
 
+def _level1_of(l2key: str) -> str:
+    return next(k for k, _n, _w, lv in forms.LEVEL1 if any(x[0] == l2key for x in lv))
+
+
 _OPERATORS = {"≥": "≥", ">=": "≥", "≧": "≥", "大于等于": "≥", "不低于": "≥", "≤": "≤", "<=": "≤", "≦": "≤",
-              "小于等于": "≤", "不高于": "≤", "不超过": "≤", "=": "=", "＝": "=", "等于": "=", ">": ">", "＞": ">",
-              "大于": ">", "<": "<", "＜": "<", "小于": "<"}
+              "小于等于": "≤", "不高于": "≤", "不超过": "≤", "=": "=", "＝": "=", "﹦": "=", "等于": "=", ">": ">",
+              "＞": ">", "大于": ">", "<": "<", "＜": "<", "小于": "<"}
 
 
 def _compose_quantities(row: dict[str, Val], op: Val | None, munit: Val | None) -> None:
@@ -575,77 +752,247 @@ def _compose_quantities(row: dict[str, Val], op: Val | None, munit: Val | None) 
             row[col] = Val(text, v.sheet, v.cell, v.formula, v.error, False, v.decimals, v.unit)
 
 
-def _read_indicators(grid: _Grid, td: TableData, hr: int, end: int) -> None:
+def _band_columns(grid: _Grid, rows: list[int]) -> dict[str, int]:
+    """Column keys of an indicator header of one or more rows: a lower row's label wins over
+    the merged label above it (指标值 under 年度指标值)."""
     sheet = grid.sheet
     cols: dict[str, int] = {}
-    extra = (("l1", "一级指标", None, ()), ("l2", "二级指标", None, ()),
-             ("op", "指标性质", None, ("指标方向", "运算符号", "比较符号")),
-             ("munit", "度量单位", None, ("计量单位", "计量单位名称")))
-    for c in grid.cols(hr):
-        t = grid.text.get((hr, c), "")
-        key = _match_column(t, extra + forms.INDICATOR_COLUMNS)
-        if key and key not in cols:
-            cols[key] = c
-    if "name" not in cols:
-        return
-    l1 = l2 = None
-    unit = td.unit
+    seen: set[int] = set()
+    for r in reversed(rows):
+        for c in sorted({c for rr in rows for c in grid.cols(rr)} | set(grid.cols(r))):
+            if c in seen:
+                continue
+            ar, ac = sheet.merged_anchor(r, c) if sheet.merged else (r, c)
+            t = grid.text.get((ar, ac))
+            if not t:
+                continue
+            key = _match_column(t, _ALL_INDICATOR_COLUMNS)
+            if key and key not in cols:
+                cols[key] = c
+                seen.add(c)
+    return cols
+
+
+def _is_indicator_header(cols: dict[str, int]) -> bool:
+    return bool(("name" in cols or "l1" in cols or "l2" in cols)
+                and len({"target", "actual", "weight", "score"} & cols.keys()) >= (1 if "name" in cols else 2))
+
+
+def _indicator_headers(grid: _Grid, r1: int, r2: int) -> list[tuple[int, int, dict[str, int]]]:
+    """Every indicator grid header in rows r1..r2: (last header row, first header row, columns)."""
+    out: list[tuple[int, int, dict[str, int]]] = []
+    for r in range(r1, r2 + 1):
+        if out and r <= out[-1][0]:
+            continue
+        cols = _band_columns(grid, [r])
+        if not _is_indicator_header(cols):
+            continue
+        top, band = r, [r]
+        prev = r - 1
+        if prev >= r1 and not any(_is_number_cell(grid.sheet, prev, c) for c in grid.cols(prev)):
+            above = _band_columns(grid, [prev])
+            if len(above) >= 2 and not _is_indicator_header(above) or any(
+                    grid.sheet.merged_anchor(r, c) == (prev, c) for c in grid.cols(prev) if grid.sheet.merged):
+                top, band = prev, [prev, r]
+        out.append((r, top, _band_columns(grid, band)))
+    return out
+
+
+class _Level:
+    """The level labels met so far in an indicator grid, and their stated points."""
+
+    def __init__(self) -> None:
+        self.key: str | None = None
+        self.label: str = ""
+        self.stated: StatedWeight | None = None
+
+
+def _read_indicators(grid: _Grid, td: TableData, hr: int, top: int, cols: dict[str, int], end: int,
+                     facts: list[str]) -> None:
+    sheet, unit = grid.sheet, td.unit
+    facts.extend(grid.text.get((r, c), "") for r in range(top, hr + 1) for c in grid.cols(r))
+    if "weight" in cols and "target" in cols and cols["weight"] < cols["target"]:
+        facts.append(families.FACT_WEIGHT_BEFORE_TARGET)
+    if "target" not in cols and "actual" not in cols:
+        facts.append(families.FACT_NO_TARGET)
+    td.columns = td.columns | {k for k in cols if k not in _EXTRA_KEYS}
+    first_col = min(cols.values())
+    # points of the whole indicator block, in a label left of the grid ("年度绩效目标（80分）")
+    block_sw = None
+    for r in range(max(top - 1, 0), hr + 1):
+        for c in grid.cols(r):
+            t = grid.text.get((r, c), "")
+            if c < first_col or (c not in cols.values() and _match_column(t, _ALL_INDICATOR_COLUMNS) is None):
+                name, w = split_weight(t)
+                if w is not None and ("目标" in name or "指标" in name):
+                    block_sw = StatedWeight(-1, name, _val(sheet, r, c, unit, w), w)
+                    td.stated.append(block_sw)
+    levels = {k: _Level() for k in ("l0", "l1", "l2")}
+    extra: dict[str, str] = {}          # non-standard level label -> its key (x1, x2 …)
+
+    def extra_key(prefix: str, label: str) -> str:
+        k = extra.get(prefix + label)
+        if k is None:
+            k = extra[prefix + label] = f"{prefix}{sum(1 for x in extra if x.startswith(prefix)) + 1}"
+        return k
+
+    def stated(level: int, name: str, w, r: int, c: int) -> StatedWeight | None:
+        if w is None:
+            return None
+        sw = StatedWeight(level, name, _val(sheet, r, c, unit, w), w)
+        td.stated.append(sw)
+        above = {0: (), 1: ("l0",), 2: ("l1", "l0")}[level]
+        parent = next((levels[k].stated for k in above if levels[k].stated is not None), block_sw)
+        if parent is not None:
+            parent.children.append(sw)
+        return sw
+
     for r in range(hr + 1, end + 1):
-        row_texts = [grid.text.get((r, c), "") for c in grid.cols(r)]
-        if any(t.startswith("总分") or t == "合计" for t in row_texts):
-            tot = next(c for c in grid.cols(r) if grid.text.get((r, c), "").startswith("总分")
-                       or grid.text.get((r, c), "") == "合计")
-            nums = [c for c in grid.cols(r) if c > tot and grid.text.get((r, c)) is None
-                    or (c > tot and grid.text.get((r, c), "").replace(".", "").isdigit())]
-            wcol = cols.get("weight")
-            scol = cols.get("score")
-            if wcol is not None and sheet.value(r, wcol) is not None:
-                td.fields["total.weight"] = _val(sheet, r, wcol, unit)
-            elif nums:
-                td.fields["total.weight"] = _val(sheet, r, nums[0], unit)
-            if scol is not None and sheet.value(r, scol) is not None:
-                td.fields["total.score"] = _val(sheet, r, scol, unit)
-            elif len(nums) > 1:
-                td.fields["total.score"] = _val(sheet, r, nums[1], unit)
+        cells = grid.cols(r)
+        if not cells:
+            continue
+        row_texts = [grid.text.get((r, c), "") for c in cells]
+        if any(t.startswith(_TOTAL_WORDS) and len(t) <= 8 for t in row_texts):
+            _total_row(grid, td, r, cols)
             break
-        if "l1" in cols:
-            t = grid.text.get((r, cols["l1"]))
-            if t:
-                if "小计" in t or "合计" in t:
-                    k = _level1_key(t)
-                    if k:
-                        if "weight" in cols:
-                            td.fields[f"ind.{k}.weight_total"] = _val(sheet, r, cols["weight"], unit)
-                        if "score" in cols:
-                            td.fields[f"ind.{k}.score_total"] = _val(sheet, r, cols["score"], unit)
-                    continue
-                k = _level1_key(t)
-                if k is not None:
-                    l1 = k
-                    l2 = None
-                    if f"ind.{k}.label" not in td.fields:
-                        td.fields[f"ind.{k}.label"] = _val(sheet, r, cols["l1"])
-        if "l2" in cols:
-            t = grid.text.get((r, cols["l2"]))
-            if t:
-                k2 = level2_key(l1, t)
-                if k2 is None and l1 is None:
-                    k2 = level2_key(None, t)
+        if any(t.startswith(_STOP_WORDS) for t in row_texts):
+            break
+        subtotal = False
+        for lv in ("l0", "l1", "l2"):
+            if lv not in cols:
+                continue
+            t = grid.text.get((r, cols[lv]))
+            if not t:
+                continue
+            name, w = split_weight(t)
+            if lv == "l1" and ("小计" in name or "合计" in name):
+                k = _level1_key(name)
+                if k:
+                    for ck, fk in (("weight", "weight_total"), ("score", "score_total")):
+                        if ck in cols:
+                            td.fields[f"ind.{k}.{fk}"] = _val(sheet, r, cols[ck], unit)
+                levels["l1"].key = "subtotal"
+                subtotal = True
+                break
+            cur = levels[lv]
+            cur.label = name
+            if lv == "l0":
+                cur.key = extra_key("x", name)
+                levels["l1"].__init__()
+                levels["l2"].__init__()
+                cur.stated = stated(0, name, w, r, cols[lv])
+            elif lv == "l1":
+                k = _level1_key(name)
+                cur.key = k if k is not None else extra_key("x", name)
+                levels["l2"].__init__()
+                if f"ind.{cur.key}.label" not in td.fields:
+                    td.fields[f"ind.{cur.key}.label"] = _val(sheet, r, cols[lv], unit, name if w is not None else None)
+                cur.stated = stated(1, name, w, r, cols[lv])
+            else:
+                l1 = levels["l1"].key if levels["l1"].key not in (None, "subtotal") else None
+                k2 = level2_key(l1, name) if l1 is None or l1 in _STANDARD_L1 else None
+                if k2 is None and l1 in _STANDARD_L1:
+                    other = level2_key(None, name)
+                    if other is not None:
+                        l1_cell = (r, cols["l1"]) if "l1" in cols else None
+                        if l1_cell and not grid.text.get(l1_cell) and (
+                                not sheet.merged or sheet.merged_anchor(*l1_cell) == l1_cell):
+                            td.notes.append(("level1_inferred", r, cols["l1"], name))   # an empty 一级 cell
+                        else:                   # a standard 二级 under the wrong 一级 (满意度 under 效益)
+                            td.misplaced.append((_val(sheet, r, cols[lv]), _level1_of(other), l1))
+                        k2 = other
+                        levels["l1"].key = _level1_of(other)
                 if k2 is not None and l1 is None:
-                    l1 = next(k for k, _n, _w, lv in forms.LEVEL1 if any(x[0] == k2 for x in lv))
-                l2 = k2
-                if k2 is not None and f"ind.{l1}.{k2}.label" not in td.fields:
-                    td.fields[f"ind.{l1}.{k2}.label"] = _val(sheet, r, cols["l2"])
-        row = {ck: _val(sheet, r, c, unit) for ck, c in cols.items() if ck not in ("l1", "l2", "op", "munit")}
+                    levels["l1"].key = _level1_of(k2)
+                    if "l1" in cols and levels["l0"].key is None:
+                        td.notes.append(("level1_inferred", r, cols["l1"], name))
+                cur.key = k2 if k2 is not None else extra_key("y", name)
+                block = f"ind.{levels['l1'].key or levels['l0'].key or 'x0'}.{cur.key}"
+                if f"{block}.label" not in td.fields:
+                    td.fields[f"{block}.label"] = _val(sheet, r, cols[lv], unit, name if w is not None else None)
+                cur.stated = stated(2, name, w, r, cols[lv])
+        if subtotal:
+            continue
+        row = {ck: _val(sheet, r, c, unit) for ck, c in cols.items() if ck not in ("l0", "l1", "l2", "op", "munit", "seq")}
         if "op" in cols or "munit" in cols:
             _compose_quantities(row, _val(sheet, r, cols["op"]) if "op" in cols else None,
                                 _val(sheet, r, cols["munit"]) if "munit" in cols else None)
-        if all(v.empty and not v.error for v in row.values()):
+        if all(v.empty and not v.error for k, v in row.items() if k not in ("review", "method", "core")):
             continue
-        if l1 is None or l2 is None:
+        l1key = levels["l1"].key if levels["l1"].key not in (None, "subtotal") else levels["l0"].key
+        l2key = levels["l2"].key
+        if l1key is None and "l1" not in cols and "l2" not in cols:
+            l1key = "x0"                  # a flat list: no levels at all
+        if l1key is None:
             td.blocks.setdefault("__unplaced__", []).append(row)
             continue
-        td.blocks.setdefault(f"ind.{l1}.{l2}", []).append(row)
+        if l2key is None:
+            l2key = "y0"
+        td.blocks.setdefault(f"ind.{l1key}.{l2key}", []).append(row)
+        for lv in ("l0", "l1", "l2"):
+            if levels[lv].stated is not None:
+                levels[lv].stated.rows.append(row)
+        if block_sw is not None:
+            block_sw.rows.append(row)
+
+
+_STANDARD_L1 = frozenset(k for k, *_ in forms.LEVEL1)
+
+
+def _total_row(grid: _Grid, td: TableData, r: int, cols: dict[str, int]) -> None:
+    """The 总分 / 合计 row: its points and score, in the grid's own columns only."""
+    sheet = grid.sheet
+    for ck, key in (("weight", "total.weight"), ("score", "total.score")):
+        c = cols.get(ck)
+        if c is not None and sheet.value(*(sheet.merged_anchor(r, c) if sheet.merged else (r, c))) is not None:
+            td.fields[key] = _val(sheet, r, c, td.unit)
+
+
+def _place_family(td: TableData, facts: list[str]) -> None:
+    """Name the table's family; weights implied by the scores where the family has no 分值 column."""
+    fam = families.detect(td.kind, [norm(t) for t in facts if t])
+    td.family = fam.key
+    dev = td.fields.get("text.deviation")
+    if "note" not in td.columns and dev is not None:
+        # one 偏差大或目标未完成原因分析 text for the whole table (20/80 tables): every row's note
+        for rows in (v for k, v in td.blocks.items() if k.startswith("ind.")):
+            for row in rows:
+                row.setdefault("note", dev)
+    if "weight" not in td.columns and "score" in td.columns:
+        _imply_weights(td)
+
+
+def _near_whole(x: Decimal, tol: Decimal) -> Decimal | None:
+    n = x.quantize(Decimal(1))
+    return n if abs(x - n) <= tol and n > 0 else None
+
+
+def _imply_weights(td: TableData) -> None:
+    """No 分值 column: each indicator's points from its label ("数量指标 15分" over a single row),
+    else from its score: full marks for a met target, 得分 ÷ (B/A) where that gives whole points
+    (得分 = 分值 × B/A, the rule these tables print)."""
+    single = {id(sw.rows[0]): sw for sw in td.stated if sw.level == 2 and len(sw.rows) == 1}
+    for ind in td.indicators():
+        row = ind.row
+        sv = row.get("score")
+        s = sv.number_value() if sv is not None else None
+        w = None
+        if id(row) in single:
+            w = single[id(row)].weight
+        elif s is not None:
+            w = s
+            t, a = ind.get("target").quantity(), ind.get("actual").quantity()
+            if t.value and a.value and t.value > 0 and a.value > 0 and not t.qualitative and t.op in (None, ">=", ">"):
+                ratio = a.value / t.value
+                places = -sv.number_value().as_tuple().exponent if sv.number_value() is not None else 0
+                tol = Decimal("0.5").scaleb(-max(places, 0)) / ratio + Decimal("0.01")
+                prop = _near_whole(s / ratio, tol)
+                if ratio < 1:
+                    w = prop
+                elif prop is not None and _near_whole(s, Decimal("0.001")) is None:
+                    w = prop
+        if w is not None and sv is not None:
+            row["weight"] = Val(w, sv.sheet, sv.cell, unit=td.unit, implied=True)
 
 
 # ---------------------------------------------------------------------------
@@ -665,19 +1012,15 @@ def read_book(book: Book) -> Submission:
         for kind, r1, r2 in segments(grid):
             if kind == "basic":
                 found.append(_read_basic(grid, r1, r2))
+            elif kind == "unknown":
+                sub.problems.append(_form_unknown(grid, r1, r2))
             else:
                 found.append(_read_funds_table(grid, r1, r2, kind))
     for td in found:
-        unplaced = td.blocks.pop("__unplaced__", [])
-        td.unplaced = len(unplaced)
-        if unplaced:
-            anchor = next((v for v in unplaced[0].values() if v.cell), None)
-            names = "、".join(f"“{r['name'].text()}”" for r in unplaced[:3] if r.get("name") and r["name"].text())
-            sub.problems.append(ReadProblem(
-                "indicator_level_unknown",
-                f"{td.label}中有 {len(unplaced)} 个三级指标（如{names or '首行'}）无法归入一级/二级指标"
-                "（产出、效益、满意度及其二级指标），这些行未纳入审核，权重与指标完整性也不再判断。",
-                anchor.sheet if anchor else td.sheet, anchor.cell if anchor else None))
+        _unplaced(sub, td)
+        for code, r, c, text in td.notes:
+            sub.problems.append(ReadProblem(code, f"一级指标单元格为空，已按二级指标“{text}”推定其一级指标。",
+                                            td.sheet, forms.a1(r, c)))
         if td.kind == "basic":
             if sub.basic is None:
                 sub.basic = td
@@ -696,6 +1039,40 @@ def read_book(book: Book) -> Submission:
         else:
             sub.projects.append(td)
     return sub
+
+
+def _unplaced(sub: Submission, td: TableData) -> None:
+    """Rows the family's indicator system cannot place: under an unknown 一级 in a family with
+    standard levels (产出 / 效益 / 满意度). They are reported once and left out of the checks."""
+    unplaced = td.blocks.pop("__unplaced__", [])
+    if td.fam.level_weights:
+        for block in [b for b in td.blocks if b.startswith("ind.") and b.count(".") == 2
+                      and b.split(".")[1] not in _STANDARD_L1]:
+            unplaced.extend(td.blocks.pop(block))
+    td.unplaced = len(unplaced)
+    if unplaced:
+        anchor = next((v for v in unplaced[0].values() if v.cell), None)
+        names = "、".join(f"“{r['name'].text()}”" for r in unplaced[:3] if r.get("name") and r["name"].text())
+        sub.problems.append(ReadProblem(
+            "indicator_level_unknown",
+            f"{td.label}中有 {len(unplaced)} 个三级指标（如{names or '首行'}）无法归入一级/二级指标"
+            "（产出、效益、满意度及其二级指标），这些行未纳入审核，权重与指标完整性也不再判断。",
+            anchor.sheet if anchor else td.sheet, anchor.cell if anchor else None))
+
+
+def _form_unknown(grid: _Grid, r1: int, r2: int) -> ReadProblem:
+    """A titled table whose blocks match no family: what was recognised, what was not."""
+    title = grid.first(lambda t: _is_title(t) is not None, r1, r2)
+    seen = [w for w, found in (("资金表头", _funds_header(grid, r1, r2) is not None),
+                               ("指标表头", bool(_indicator_headers(grid, r1, r2))),
+                               ("年度总体目标", grid.first(lambda t: "目标" in t, r1 + 1, r2) is not None)) if found]
+    missing = [w for w in ("资金表头（预算数、执行数、执行率）", "指标表头（三级指标、指标值、完成值、分值、得分）")
+               if w[:4] not in seen]
+    text = grid.text.get(title, "") if title else ""
+    return ReadProblem("form_unknown",
+                       f"表式未识别：识别到标题“{text}”" + (f"和{'、'.join(seen)}" if seen else "")
+                       + f"，未识别到{'、'.join(missing)}；这张表没有读取。", grid.sheet.name,
+                       forms.a1(*title) if title else None, found=text)
 
 
 def _blank_project(td: TableData) -> bool:
@@ -735,7 +1112,7 @@ def read_submission(path: str | Path, *, data: bytes | None = None) -> Submissio
     """
     book = open_book(path, data=data)
     sub = read_book(book)
-    if not sub.tables:
+    if not sub.tables and not any(p.code == "form_unknown" for p in sub.problems):
         name = Path(path).name
         raise ReadError("no_tables", str(path),
                         f"文件 {name} 中没有找到三张附表中的任何一张。查找了：{LOOKED_FOR}。"

@@ -53,6 +53,11 @@ class Profile:
     def title(self) -> str:
         return self.get("profile", "title", self.name)
 
+    def covers(self, family: str) -> bool:
+        """The profile's weights apply to this table family (``[profile] families``; all when unset)."""
+        listed = self.get("profile", "families")
+        return listed is None or family in listed
+
     def weight(self, key: str) -> Decimal:
         return Decimal(str(self.get("weights", key, 0)))
 

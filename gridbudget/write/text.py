@@ -52,6 +52,10 @@ def render_text(reports: Iterable[Report], color: bool = False) -> str:
             msg = f"{rep.file}: 无法读取：{rep.read_error}"
             lines.append(f"{_COLORS[ERROR]}{msg}{_RESET}" if color else msg)
             continue
+        for t in rep.tables:
+            if t.get("source") == "layout":
+                lines.append(f"{rep.file}: 工作表“{t['sheet']}”读作{_TABLE_TITLES.get(t['kind'], t['kind'])}"
+                             f"（表式：{t['family_name']}）")
         group = None
         for f in rep.findings:
             g = (f.table, f.sheet)
@@ -75,6 +79,7 @@ def report_dict(rep: Report) -> dict[str, Any]:
         "unit": rep.unit,
         "year": rep.year,
         "tables_found": rep.tables_found,
+        "tables": rep.tables,
         "read_error": rep.read_error,
         "read_error_code": rep.read_error_code,
         "counts": {"error": rep.errors, "warning": rep.warnings, "info": rep.infos},

@@ -58,9 +58,38 @@ def label_of(td: TableData) -> str:
     return f"项目“{td.display_name}”" if td.kind == "project" else td.label
 
 
+def exec_weight_std(ctx: Ctx, td: TableData) -> Decimal | None:
+    """Standard points of the execution rate for the table's family (None: funds not scored).
+    The profile's weights apply to the families it lists; any other family keeps its own."""
+    fam = td.fam
+    if fam.funds_weight is None:
+        return None
+    return ctx.profile.weight("exec_rate") if ctx.profile.covers(fam.key) else Decimal(fam.funds_weight)
+
+
+def level_weights_std(ctx: Ctx, td: TableData) -> dict[str, Decimal]:
+    """Standard 一级 points for the table's family ({} when the family states them in labels)."""
+    fam = td.fam
+    if not fam.level_weights:
+        return {}
+    if ctx.profile.covers(fam.key):
+        return {k: ctx.profile.weight(k) for k, _w in fam.level_weights}
+    return fam.standard_weights
+
+
+def has_notes(td: TableData) -> bool:
+    """The table explains deviations: a note column, or a free-text 偏差原因 block."""
+    return "note" in td.columns or "text.deviation" in td.fields
+
+
+_FUNDS_WORDS = ("执行", "资金", "预算", "结余", "支付", "拨付", "结转", "未使用")
+
+
 def all_notes_silent(ctx: Ctx, td: TableData) -> bool:
-    """Every 偏差原因 of the table is blank or says there is no deviation."""
-    return all(is_no_deviation(i.get("note").text()) for i in ctx.inds(td))
+    """No 偏差原因 of the table explains spending: each is blank, says there is no deviation,
+    or is about its indicator only (mentions neither funds nor execution)."""
+    return all(is_no_deviation(t) or not any(w in t for w in _FUNDS_WORDS)
+               for t in (i.get("note").text() for i in ctx.inds(td)))
 
 
 # ---------------------------------------------------------------------------
@@ -69,7 +98,7 @@ def all_notes_silent(ctx: Ctx, td: TableData) -> bool:
 def _level1_rows(ctx: Ctx, td: TableData) -> dict[str, list[Indicator]]:
     out: dict[str, list[Indicator]] = {k: [] for k, *_ in forms.LEVEL1}
     for i in ctx.inds(td):
-        out[i.level1_key].append(i)
+        out.setdefault(i.level1_key, []).append(i)
     return out
 
 

@@ -8,6 +8,7 @@ from ... import forms
 from ..findings import ERROR, INFO, KIND_COMPLETE, WARNING
 from ...model import Val
 from ..engine import Ctx, Hit, rule
+from ...forms.cells import col_of
 from .common import label_of, _level1_rows, _name_key, tables
 
 
@@ -22,25 +23,32 @@ _REQUIRED_FUNDS = (("funds.total.budget", "全年预算数"), ("funds.total.exec
       "单位名称、项目名称、全年预算数、全年执行数、执行率的分值与得分，以及每个三级指标的指标值、实际完成值、分值和得分必须填写。",
       "RULES V15")
 def required(ctx: Ctx):
+    heads = {"overall": (("unit", "预算部门名称"),),
+             "project": (("name", "项目支出名称"), ("department", "主管部门"), ("unit", "实施单位"))}
     for td in tables(ctx, "overall", "project"):
-        head = ("unit", "预算部门名称") if td.kind == "overall" else ("name", "项目支出名称")
-        v = td.fields.get(head[0])
-        if v is None or v.empty:
-            if v is not None and v.cell:
-                yield Hit(td, v, f"{head[1]}未填写。", expected=head[1], key=head[0])
+        for key, label in heads[td.kind]:
+            v = td.fields.get(key)
+            if v is not None and v.cell and v.empty:
+                yield Hit(td, v, f"{label}未填写。", expected=label, key=key)
+        scored = td.fam.funds_weight is not None
         for key, label in _REQUIRED_FUNDS:
             v = td.fields.get(key)
+            if not scored and key in ("funds.total.weight", "funds.total.score"):
+                continue
             if v is not None and v.cell and v.empty and not v.is_formula:
                 yield Hit(td, v, f"{label_of(td)}的{label}未填写。", expected=label, key=key)
+        # each 三级指标: the columns its family has (a rubric row has no target or actual)
+        cols = [(col, lab) for col, lab in (("name", "三级指标名称"), ("target", "年度指标值"), ("actual", "实际完成值"),
+                                            ("weight", "分值"), ("score", "得分")) if col in td.columns]
         for i in ctx.inds(td):
-            missing = [lab for col, lab in (("name", "三级指标名称"), ("target", "年度指标值"), ("actual", "实际完成值"),
-                                            ("weight", "分值"), ("score", "得分")) if i.get(col).empty]
+            missing = [(col, lab) for col, lab in cols if i.get(col).empty]
             if missing:
-                col = {"三级指标名称": "name", "年度指标值": "target", "实际完成值": "actual", "分值": "weight",
-                       "得分": "score"}[missing[0]]
+                # point at the leftmost empty cell (分值 comes before 指标值 in some families)
+                missing.sort(key=lambda m: col_of(i.get(m[0]).cell) if i.get(m[0]).cell else 1 << 20)
+                col = missing[0][0]
                 yield Hit(td, i.get(col) if i.get(col).cell else i.anchor,
-                          f"三级指标“{i.name or '（无名称）'}”缺少：{'、'.join(missing)}。",
-                          expected="、".join(missing), key=f"{i.block}.{col}")
+                          f"三级指标“{i.name or '（无名称）'}”缺少：{'、'.join(lab for _c, lab in missing)}。",
+                          expected="、".join(lab for _c, lab in missing), key=f"{i.block}.{col}")
     for td in tables(ctx, "basic"):
         for key, label in (("staff.authorized", "编制数"), ("staff.actual", "实际在职人数")):
             v = td.fields.get(key)
@@ -117,8 +125,8 @@ def table_missing(ctx: Ctx):
       "产出、效益、满意度每个一级指标下至少应有一个三级指标（绩效指标全部细化到三级）。", "RULES A1、H8")
 def no_indicators(ctx: Ctx):
     for td in tables(ctx, "overall", "project"):
-        if td.unplaced:
-            continue       # another indicator system: C-LEVEL-UNKNOWN says so once
+        if td.unplaced or not td.fam.level_weights:
+            continue       # another indicator system: C-LEVEL-UNKNOWN says so once; rubric families have none
         groups = _level1_rows(ctx, td)
         for key, name, _w, _l2 in forms.LEVEL1:
             if not groups[key]:
@@ -142,6 +150,7 @@ def formula_overwritten(ctx: Ctx):
             what = "被改写为常数" if not v.empty else "公式被清除"
             yield Hit(td, v, f"“{f.label.format(year='本', prev_year='上')}”是计算单元格，{what}（{v.text() or '空'}）。",
                       expected="公式", found=v.text() or None, key=key)
+
 
 
 # ---------------------------------------------------------------------------
@@ -305,3 +314,21 @@ def level1_blank(ctx: Ctx):
             td = next((t for t in ctx.sub.tables if t.sheet == p.sheet), None)
             yield Hit(td, None, p.message, sheet=p.sheet, cell=p.cell)
 
+
+@rule("C-FORM-UNKNOWN", KIND_COMPLETE, WARNING, "表式未识别",
+      "有自评表的标题，但其下的资金表头、指标表头都不是已知表式（见 docs/families.md）：说明识别到了什么、没识别到什么，"
+      "这张表没有读取，也不据此报“缺少”或“未填写”。", "FAMILIES")
+def form_unknown(ctx: Ctx):
+    for p in ctx.sub.problems:
+        if p.code == "form_unknown":
+            yield Hit(None, None, p.message, expected="已知表式", found=p.found, sheet=p.sheet, cell=p.cell)
+
+
+@rule("C-REVIEW-EMPTY", KIND_COMPLETE, INFO, "复核分列为空",
+      "有“复核分”列的表式，复核分由财政部门复核时填写；自评阶段为空是正常的，提示审核人员填写。", "FAMILIES")
+def review_empty(ctx: Ctx):
+    for td in tables(ctx, "overall", "project"):
+        rows = [i for i in ctx.inds(td) if "review" in i.row]
+        if rows and all(i.row["review"].empty for i in rows):
+            yield Hit(td, rows[0].row["review"], f"{label_of(td)}的复核分列（{len(rows)} 行）都没有填写，待财政部门复核。",
+                      expected="复核分", found=None)

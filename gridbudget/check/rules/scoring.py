@@ -5,46 +5,56 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from ... import forms
-from ..findings import ERROR, KIND_SCORING, WARNING
+from ..findings import ERROR, INFO, KIND_SCORING, WARNING
 from ..findings import fmt_value
 from ..indicators import assess
-from ...model import Indicator
+from ...model import Indicator, Val
 from ..engine import Ctx, Hit, rule
 from ...read.values import is_no_deviation
-from .common import all_notes_silent, amount, HUNDRED, label_of, _level1_rows, neq, number, pct, stated, tables, ZERO
+from .common import (all_notes_silent, amount, exec_weight_std, has_notes, HUNDRED, label_of, _level1_rows,
+                     level_weights_std, neq, number, pct, stated, tables, ZERO)
 
 
 @rule("S-WEIGHT-L1", KIND_SCORING, WARNING, "一级指标权重与标准不同",
-      "一级指标分值原则上为产出 50、效益 30、满意度 10（预算执行率 10），特殊情况可以调整，因此偏离时给出警告。", "RULES A1、V6")
+      "一级指标分值按表式的标准（全国通用表：产出 50、效益 30、满意度 10，预算执行率 10；宁夏等绩效目标自评表："
+      "产出 40、效益 40、满意度 20）；特殊情况可以调整，因此偏离时给出警告。分值写在标签里的表式按标签核对（S-WEIGHT-LABEL）。",
+      "RULES A1、V6；FAMILIES")
 def weight_l1(ctx: Ctx):
     for td in tables(ctx, "overall", "project"):
+        std = level_weights_std(ctx, td)
         groups = _level1_rows(ctx, td)
-        if not any(groups.values()) or td.unplaced:
+        if not std or not any(groups.values()) or td.unplaced:
             continue
         for key, name, _w, _l2 in forms.LEVEL1:
+            if key not in std:
+                continue
             ws = [number(i.get("weight")) for i in groups[key]]
             s = sum((w for w in ws if w is not None), ZERO)
-            std = ctx.profile.weight(key)
-            if neq(s, std, ctx.profile.score_tolerance):
+            if neq(s, std[key], ctx.profile.score_tolerance):
                 anchor = groups[key][0].get("weight") if groups[key] else td.fields.get(f"ind.{key}.label")
-                yield Hit(td, anchor, f"{name}的三级指标分值合计 {fmt_value(s)}，标准为 {fmt_value(std)}。",
-                          expected=fmt_value(std), found=fmt_value(s), key=f"ind.{key}.weight_total")
+                yield Hit(td, anchor, f"{name}的三级指标分值合计 {fmt_value(s)}，{td.fam.name}的标准为 {fmt_value(std[key])}。",
+                          expected=fmt_value(std[key]), found=fmt_value(s), key=f"ind.{key}.weight_total")
 
 
 @rule("S-EXEC-WEIGHT", KIND_SCORING, WARNING, "预算执行率分值不是标准值",
-      "预算执行率的分值原则上为 10 分。", "RULES A1、V6")
+      "预算执行率的分值按表式：全国通用表 10 分，省级 20/80 表 20 分；资金不计分的表式不检查。", "RULES A1、V6；FAMILIES")
 def exec_weight(ctx: Ctx):
     for td in tables(ctx, "overall", "project"):
         v = td.fields.get("funds.total.weight")
         w = number(v)
-        std = ctx.profile.weight("exec_rate")
-        if w is not None and neq(w, std, ctx.profile.score_tolerance):
-            yield Hit(td, v, f"预算执行率分值为 {fmt_value(w)}，标准为 {fmt_value(std)}。",
+        std = exec_weight_std(ctx, td)
+        if w is not None and std is not None and neq(w, std, ctx.profile.score_tolerance):
+            yield Hit(td, v, f"预算执行率分值为 {fmt_value(w)}，{td.fam.name}的标准为 {fmt_value(std)}。",
                       expected=fmt_value(std), found=fmt_value(w), key="funds.total.weight")
 
 
+def _block_label(td) -> Val | None:
+    return next((sw.val for sw in td.stated if sw.level == -1), None)
+
+
 @rule("S-WEIGHT-TOTAL", KIND_SCORING, ERROR, "分值合计不是 100",
-      "预算执行率分值与各三级指标分值之和应为 100 分；表中填写的各级分值小计和总分也应与明细相符。", "RULES A8、V6")
+      "预算执行率分值（计分的表式）与各三级指标分值之和应为 100 分；表中填写的各级分值小计和总分也应与明细相符。"
+      "有指标没填分值时只作警告。", "RULES A8、V6")
 def weight_total(ctx: Ctx):
     tol = ctx.profile.score_tolerance
     for td in tables(ctx, "overall", "project"):
@@ -52,18 +62,23 @@ def weight_total(ctx: Ctx):
         if not inds or td.unplaced:
             continue
         ws = [number(i.get("weight")) for i in inds]
-        ew = number(td.fields.get("funds.total.weight"))
+        ew = number(td.fields.get("funds.total.weight")) if td.fam.funds_weight is not None else None
         total = sum((w for w in ws if w is not None), ZERO) + (ew or ZERO)
-        target = ctx.profile.weight("total")
+        target = Decimal(td.fam.total) if not ctx.profile.covers(td.family or td.fam.key) else ctx.profile.weight("total")
+        missing = sum(1 for w in ws if w is None)
         tv = td.fields.get("total.weight")
         st = number(tv) if stated(tv) else None
         if st is not None and neq(st, total, tol):
             yield Hit(td, tv, f"表中总分值 {fmt_value(st)} 与各项分值之和 {fmt_value(total)} 不符。",
-                      expected=fmt_value(total), found=fmt_value(st), key="total.weight")
+                      expected=fmt_value(total), found=fmt_value(st), key="total.weight",
+                      severity=WARNING if missing else None)
         elif neq(total, target, tol):
-            yield Hit(td, tv if tv is not None and tv.cell else td.fields.get("funds.total.weight"),
-                      f"预算执行率分值与三级指标分值合计为 {fmt_value(total)}，应为 {fmt_value(target)}。",
-                      expected=fmt_value(target), found=fmt_value(total), key="total.weight")
+            anchor = tv if tv is not None and tv.cell else (_block_label(td) or td.fields.get("funds.total.weight"))
+            what = "预算执行率分值与三级指标分值合计" if ew is not None else "三级指标分值合计"
+            yield Hit(td, anchor, f"{what}为 {fmt_value(total)}，应为 {fmt_value(target)}"
+                      + (f"（另有 {missing} 个指标未填分值）。" if missing else "。"),
+                      expected=fmt_value(target), found=fmt_value(total), key="total.weight",
+                      severity=WARNING if missing else None)
         groups = _level1_rows(ctx, td)
         for key, name, _w, _l2 in forms.LEVEL1:
             sv = td.fields.get(f"ind.{key}.weight_total")
@@ -93,16 +108,20 @@ def score_range(ctx: Ctx):
 
 
 @rule("S-SCORE-SUM", KIND_SCORING, ERROR, "得分合计与总分不符",
-      "总分 = 预算执行率得分 + 各三级指标得分之和；一级指标得分小计 = 其三级指标得分之和。", "RULES A8、V7")
+      "总分 = 预算执行率得分 + 各三级指标得分之和（写在表头的“自评总分”同样核对）；一级指标得分小计 = 其三级指标得分之和。"
+      "有指标没填得分时只作提示（无法核对）。", "RULES A8、V7")
 def score_sum(ctx: Ctx):
     tol = ctx.profile.score_tolerance
     for td in tables(ctx, "overall", "project"):
         inds = list(ctx.inds(td))
         total = sum((number(i.get("score")) or ZERO for i in inds), ZERO) + (number(td.fields.get("funds.total.score")) or ZERO)
+        missing = sum(1 for i in inds if number(i.get("score")) is None)
         tv = td.fields.get("total.score")
         if stated(tv) and number(tv) is not None and neq(number(tv), total, tol):
-            yield Hit(td, tv, f"表中总分 {fmt_value(number(tv))} 与各项得分之和 {fmt_value(total)} 不符。",
-                      expected=fmt_value(total), found=fmt_value(number(tv)), key="total.score")
+            yield Hit(td, tv, f"表中总分 {fmt_value(number(tv))} 与各项得分之和 {fmt_value(total)} 不符"
+                      + (f"（有 {missing} 个指标未填得分，无法核对）。" if missing else "。"),
+                      expected=fmt_value(total), found=fmt_value(number(tv)), key="total.score",
+                      severity=INFO if missing else None)
         groups = _level1_rows(ctx, td)
         for key, name, _w, _l2 in forms.LEVEL1:
             sv = td.fields.get(f"ind.{key}.score_total")
@@ -189,6 +208,8 @@ def qual_band(ctx: Ctx):
 def note_deducted_blank(ctx: Ctx):
     tol = ctx.profile.score_tolerance
     for td in tables(ctx, "overall", "project"):
+        if not has_notes(td):
+            continue      # a rubric or list with no place for reasons
         for i in ctx.inds(td):
             d = _deducted(i, tol)
             if d is not None and i.get("note").empty:
@@ -201,6 +222,8 @@ def note_deducted_blank(ctx: Ctx):
 def note_deducted_none(ctx: Ctx):
     tol = ctx.profile.score_tolerance
     for td in tables(ctx, "overall", "project"):
+        if not has_notes(td):
+            continue      # a rubric or list with no place for reasons
         for i in ctx.inds(td):
             d = _deducted(i, tol)
             if d is not None and not i.get("note").empty and is_no_deviation(i.get("note").text()):
@@ -213,6 +236,8 @@ def note_deducted_none(ctx: Ctx):
       "实际完成值未达到年度指标值时，应分析原因并提出改进措施。", "RULES A11、V10")
 def note_missed(ctx: Ctx):
     for td in tables(ctx, "overall", "project"):
+        if not has_notes(td):
+            continue      # a rubric or list with no place for reasons
         for i in ctx.inds(td):
             if not is_no_deviation(i.get("note").text()):
                 continue
@@ -230,6 +255,8 @@ def note_missed(ctx: Ctx):
 def note_over(ctx: Ctx):
     ratio = ctx.profile.over_ratio
     for td in tables(ctx, "overall", "project"):
+        if not has_notes(td):
+            continue      # a rubric or list with no place for reasons
         for i in ctx.inds(td):
             if not is_no_deviation(i.get("note").text()):
                 continue
@@ -252,11 +279,118 @@ def note_low_exec(ctx: Ctx):
     limit = ctx.profile.explain_below
     for td in tables(ctx, "overall", "project"):
         b, e = amount(td.fields.get("funds.total.budget")), amount(td.fields.get("funds.total.executed"))
+        v = td.fields.get("funds.total.rate")
         if b is None or e is None or b == ZERO:
-            continue
+            # a total row left partly empty: the one fund-source row that carries the outturn
+            filled = [r for r in td.rows("funds.rows") if amount(r.get("executed")) is not None]
+            if len(filled) != 1:
+                continue
+            row = filled[0]
+            b = amount(row.get("budget")) or b
+            e = amount(row.get("executed"))
+            v = row.get("rate")
+            if b is None or e is None or b == ZERO:
+                continue
         rate = e / b * HUNDRED
         if rate < limit and all_notes_silent(ctx, td):
-            v = td.fields.get("funds.total.rate")
             yield Hit(td, v if v is not None and v.cell else td.fields.get("funds.total.executed"),
-                      f"{label_of(td)}预算执行率 {pct(rate)}，低于 {pct(limit, 0)}，表中却没有任何说明（偏差原因都为空或“无偏差”）。",
+                      f"{label_of(td)}预算执行率 {pct(rate)}，低于 {pct(limit, 0)}，表中却没有说明执行偏低的原因"
+                      "（偏差原因都为空、写“无偏差”或与资金执行无关）。",
                       expected=f"≥{pct(limit, 0)}或说明原因", found=pct(rate), key="funds.total.rate")
+
+
+# ---------------------------------------------------------------------------
+# Weights as the table families state them
+# ---------------------------------------------------------------------------
+_LEVEL_NAMES = {-1: "指标总分", 0: "项目权重", 1: "一级指标", 2: "二级指标"}
+
+
+@rule("S-WEIGHT-LABEL", KIND_SCORING, ERROR, "标注的分值与其下分值之和不符",
+      "标签里写明的分值（“年度绩效目标（80分）”“产出指标（40分）”“数量指标 15分”）应等于其下各级分值之和："
+      "下级也标了分值的按下级标注相加，否则按三级指标分值相加；有三级指标没填分值时不判断。", "FAMILIES；RULES A1、A8")
+def weight_label(ctx: Ctx):
+    tol = ctx.profile.score_tolerance
+    for td in tables(ctx, "overall", "project"):
+        for sw in td.stated:
+            if sw.children and len(sw.children) > 1 or (sw.children and not sw.rows):
+                parts = [c.weight for c in sw.children]
+                how = "、".join(f"{c.label}{fmt_value(c.weight)}" for c in sw.children)
+            else:
+                parts = [number(r.get("weight")) for r in sw.rows]
+                if not parts or any(p is None for p in parts):
+                    continue
+                how = "其下三级指标分值"
+            s = sum(parts, ZERO)
+            if neq(s, sw.weight, tol):
+                yield Hit(td, sw.val, f"{_LEVEL_NAMES[sw.level]}“{sw.label}”标注 {fmt_value(sw.weight)} 分，"
+                          f"{how}合计 {fmt_value(s)} 分。", expected=fmt_value(sw.weight), found=fmt_value(s))
+
+
+@rule("S-WEIGHT-IMPLIED", KIND_SCORING, WARNING, "没有分值列",
+      "表中没有分值（权重）列，无法核对得分是否超过分值；按标签里的分值或“得分 = 分值 × 实际完成值 ÷ 目标值”推算各指标分值，"
+      "并据此审核。请在表中列明每个三级指标的分值。", "FAMILIES（省级 20/80 表）；RULES A8")
+def weight_implied(ctx: Ctx):
+    for td in tables(ctx, "overall", "project"):
+        inds = [i for i in ctx.inds(td) if i.get("weight").implied]
+        if not inds:
+            continue
+        shown = "、".join(f"{i.name or '（无名称）'} {fmt_value(number(i.get('weight')))}" for i in inds[:6])
+        total = sum((number(i.get("weight")) or ZERO for i in inds), ZERO)
+        yield Hit(td, inds[0].get("score"), f"表中没有分值列；按得分推算各指标分值为：{shown}"
+                  + ("……" if len(inds) > 6 else "") + f"，合计 {fmt_value(total)} 分。",
+                  expected="每个三级指标的分值", found=None)
+
+
+@rule("S-TOTAL-CAPPED", KIND_SCORING, ERROR, "总分含超出分值的得分",
+      "得分超过分值的指标只能得满分（完成率按 100% 封顶）；总分按封顶后的得分计算。", "RULES A5、A8；FAMILIES")
+def total_capped(ctx: Ctx):
+    tol = ctx.profile.score_tolerance
+    for td in tables(ctx, "overall", "project"):
+        tv = td.fields.get("total.score")
+        if not stated(tv) or number(tv) is None:
+            continue
+        over = ZERO
+        capped = number(td.fields.get("funds.total.score")) or ZERO
+        fw = number(td.fields.get("funds.total.weight"))
+        if fw is not None and capped > fw:
+            over, capped = over + capped - fw, fw
+        for i in ctx.inds(td):
+            w, sc = number(i.get("weight")), number(i.get("score"))
+            if sc is None:
+                continue
+            if w is not None and sc > w + tol:
+                over += sc - w
+                sc = w
+            capped += sc
+        if over > tol and neq(number(tv), capped, tol):
+            yield Hit(td, tv, f"总分 {fmt_value(number(tv))} 含超出分值的得分 {fmt_value(over)} 分；按封顶后的得分，总分应为 "
+                      f"{fmt_value(capped)}。", expected=fmt_value(capped), found=fmt_value(number(tv)), key="total.score")
+
+
+@rule("S-LEVEL-MISPLACED", KIND_SCORING, WARNING, "二级指标归错一级指标",
+      "标准二级指标应在其一级指标之下（服务对象满意度指标属于满意度指标，不属于效益指标）；归错会使一级指标分值失衡。",
+      "财预〔2020〕10号 附件；RULES A1")
+def level_misplaced(ctx: Ctx):
+    names = {k: n for k, n, _w, _l in forms.LEVEL1}
+    for td in tables(ctx, "overall", "project"):
+        for v, right, wrong in td.misplaced:
+            yield Hit(td, v, f"二级指标“{v.text()}”写在{names.get(wrong, wrong)}之下，应属于{names[right]}。",
+                      expected=names[right], found=names.get(wrong, wrong))
+
+
+@rule("S-SCORE-COEF", KIND_SCORING, ERROR, "指标得分不等于权重 × 得分系数",
+      "指标平列的表式（重庆）：指标得分 = 指标权重 × 得分系数，得分系数在 0 与 1 之间。", "FAMILIES（重庆部门整体绩效自评表）")
+def score_coef(ctx: Ctx):
+    tol = ctx.profile.score_tolerance
+    for td in tables(ctx, "overall", "project"):
+        for i in ctx.inds(td):
+            if "coef" not in i.row:
+                continue
+            w, k, sc = number(i.get("weight")), number(i.row["coef"]), number(i.get("score"))
+            if k is not None and not ZERO <= k <= 1:
+                yield Hit(td, i.row["coef"], f"“{i.name}”得分系数 {fmt_value(k)} 不在 0 与 1 之间。",
+                          expected="0–1", found=fmt_value(k), key=f"{i.block}.coef")
+            elif w is not None and k is not None and sc is not None and neq(ctx.profile.round(w * k), sc, tol):
+                yield Hit(td, i.get("score"), f"“{i.name}”指标权重 {fmt_value(w)} × 得分系数 {fmt_value(k)} = "
+                          f"{fmt_value(ctx.profile.round(w * k))}，表中指标得分为 {fmt_value(sc)}。",
+                          expected=fmt_value(ctx.profile.round(w * k)), found=fmt_value(sc), key=f"{i.block}.score")

@@ -535,3 +535,42 @@ def funds_subrow_blank(ctx: Ctx):
             yield Hit(td, v, f"年度资金总额的{clabel}填了 {total.text()}，“其中：当年财政拨款”的{clabel}却为空"
                              f"（该行{where}有数）。", expected=total.text(), found=None, key=f"funds.current.{ck}")
 
+
+@rule("W-FUNDS-SOURCES", KIND_WITHIN, INFO, "资金来源各列与合计不符",
+      "资金按来源分列（中央、省、地、本级、其他 … 合计）的表式，各来源之和应等于合计；只填了合计、来源都空着时作提示。",
+      "FAMILIES（项目决策/项目管理/项目绩效表）")
+def funds_sources(ctx: Ctx):
+    tol = ctx.profile.amount_tolerance
+    for td in tables(ctx, "overall", "project"):
+        srcs = td.rows("funds.sources")
+        total = amount(td.fields.get("funds.total.budget"))
+        if not srcs or total is None:
+            continue
+        vals = [amount(r["budget"]) for r in srcs]
+        names = "、".join(r["label"].text() for r in srcs)
+        if all(v is None for v in vals):
+            yield Hit(td, srcs[0]["budget"], f"资金合计 {money(total)}，按来源分列的各列（{names}）都没有填写。",
+                      expected=f"各来源之和 {money(total)}", found=None, severity=INFO)
+        elif neq(sum((v or ZERO for v in vals), ZERO), total, tol):
+            s = sum((v or ZERO for v in vals), ZERO)
+            yield Hit(td, srcs[0]["budget"], f"各资金来源之和 {money(s)} 与合计 {money(total)} 不符。",
+                      expected=money(total), found=money(s), severity=WARNING)
+
+
+_PCT_IN_NAME = re.compile(r"[(（]\s*%\s*[)）]")
+
+
+@rule("W-UNIT-MISMATCH", KIND_WITHIN, INFO, "指标名称标注的单位与数值不符",
+      "三级指标名称标明单位为百分比（“（%）”），年度指标值或实际完成值却是远大于 100 的数，单位可能写错。", "")
+def unit_mismatch(ctx: Ctx):
+    for td in tables(ctx, "overall", "project"):
+        for i in ctx.inds(td):
+            if not _PCT_IN_NAME.search(i.name):
+                continue
+            for col in ("target", "actual"):
+                q = i.get(col).quantity()
+                if q.value is not None and q.unit in (None, "") and q.value > HUNDRED:
+                    yield Hit(td, i.get(col), f"“{i.name}”名称标明单位为 %，{'年度指标值' if col == 'target' else '实际完成值'}"
+                              f"却为 {i.get(col).text()}。", expected="百分比数值", found=i.get(col).text(),
+                              key=f"{i.block}.{col}")
+                    break
