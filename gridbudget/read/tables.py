@@ -616,7 +616,7 @@ def _read_funds(grid: _Grid, td: TableData, header: tuple[int, dict[str, int]], 
         # (an overall table laid out with a project's funding rows has no breakdowns to read)
         _read_breakdowns(grid, td, tr + 1, end, unit)
     rows = []
-    for r in range(tr + 1, end + 1):
+    for r in range(tr + 1, end + 1 if kind == "project" else tr):   # (an overall table's rows are its breakdowns)
         labels = [grid.text.get((r, c)) for c in grid.cols(r) if c < first_col and grid.text.get((r, c))]
         label = next((t for t in reversed(labels) if t not in ("其中", "其中:")), None)
         if label is None or label.startswith(("按收入性质", "按支出性质")):
