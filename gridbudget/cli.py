@@ -31,13 +31,27 @@ def template_cmd(
     year: Optional[int] = typer.Option(None, "--year", help="年度，如 2024（默认上一年度）"),
     projects: int = typer.Option(1, "--projects", min=1, max=200, help="项目支出自评表张数"),
     department: Optional[str] = typer.Option(None, "--department", help="主管部门，写入项目支出自评表"),
+    family: Optional[str] = typer.Option(None, "--family", help="只写一种表式的空白表（见 docs/families.md），"
+                                         "如 central-2020、central-2020-overall、basic"),
 ) -> None:
-    """生成空白标准模板：填表说明、基础数据表、整体支出自评表和 N 张项目支出自评表。"""
+    """生成空白标准模板：填表说明、基础数据表、整体支出自评表和 N 张项目支出自评表；--family 只写该表式。"""
+    from .forms.families import FAMILY_BY_KEY, with_layout
     from .write.template import TemplateOptions, write_template
 
     if output.suffix.lower() != ".xlsx":
         _fail(f"输出文件 {output} 应以 .xlsx 结尾。")
-    write_template(output, TemplateOptions(unit=unit, year=year, projects=projects, department=department))
+    tables = ("basic", "overall", "project")
+    if family is not None:
+        fam = FAMILY_BY_KEY.get(family)
+        can = "、".join(f"{f.key}（{f.name}）" for f in with_layout())
+        if fam is None:
+            _fail(f"没有表式“{family}”。有模板布局的表式：{can}；全部表式见 docs/families.md。")
+        if fam.layout is None:
+            _fail(f"表式“{fam.name}”（{fam.key}）没有模板布局：这种表按其表头读取和审核，不生成模板。"
+                  f"有模板布局的表式：{can}。")
+        tables = (fam.layout,)
+    write_template(output, TemplateOptions(unit=unit, year=year, projects=projects, department=department,
+                                           tables=tables))
     typer.echo(f"已生成模板：{output}")
 
 

@@ -333,3 +333,19 @@ def test_corpus(tmp_path):
     assert hit >= 70 and total == 74, r.stdout
     per_case = {json.loads(p.read_text(encoding="utf-8"))["family"] for p in (SHARED / "real").glob("*.json")}
     assert per_case    # every corpus family is exercised above
+
+
+def test_template_family(tmp_path):
+    import openpyxl
+
+    exe = str(Path(sys.executable).parent / "gridbudget")
+    out = tmp_path / "p.xlsx"
+    r = subprocess.run([exe, "template", "--family", "central-2020", "--projects", "2", "-o", str(out)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert openpyxl.load_workbook(out).sheetnames == ["填表说明", "项目支出自评表-1", "项目支出自评表-2"]
+    r = subprocess.run([exe, "template", "--family", "provincial-20-80", "-o", str(tmp_path / "x.xlsx")],
+                       capture_output=True, text=True)
+    assert r.returncode == 3 and "没有模板布局" in r.stdout + r.stderr and not (tmp_path / "x.xlsx").exists()
+    for f in families.with_layout():
+        assert f.layout in ("basic", "overall", "project")

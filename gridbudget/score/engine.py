@@ -200,9 +200,14 @@ def score_table(td: TableData, p: Profile) -> TableScore:
     budget, executed = _amt(td.fields.get("funds.total.budget")), _amt(td.fields.get("funds.total.executed"))
     rate = executed / budget * HUNDRED if budget not in (None, ZERO) and executed is not None else None
     ew = _num(td.fields.get("funds.total.weight"))
-    ew_used = ew if ew is not None else p.weight("exec_rate")
+    fam = td.fam
+    unscored = fam.funds_weight is None          # a family whose funds carry no points (40/40/20, rubrics)
+    std = p.weight("exec_rate") if p.covers(fam.key) or unscored else Decimal(fam.funds_weight)
+    ew_used = ew if ew is not None else std
     es = _num(td.fields.get("funds.total.score"))
-    if rate is not None:
+    if unscored:
+        er, ebasis, eflag = None, f"{fam.name}：资金不计分", ""
+    elif rate is not None:
         er, ebasis, eflag = exec_points(rate, ew_used, p)
     else:
         er, ebasis, eflag = None, "全年预算数或全年执行数缺失，无法计算执行率", "无法重算执行率得分"
@@ -217,10 +222,12 @@ def score_table(td: TableData, p: Profile) -> TableScore:
             sum((s.recomputed if s.recomputed is not None else (s.self_score or ZERO) for s in mine), ZERO)))
     total_self = None
     if es is not None or any(s.self_score is not None for s in scores):
-        total_self = (es or ZERO) + sum((l.self_score for l in level1), ZERO)
+        total_self = (es or ZERO) + sum((s.self_score or ZERO for s in scores), ZERO)
     total_re = None
-    if er is not None:
-        total_re = p.round(er + sum((l.recomputed for l in level1), ZERO))
+    if er is not None or unscored:
+        others = [s for s in scores if s.indicator.level1_key not in {k for k, *_ in forms.LEVEL1}]
+        total_re = p.round((er or ZERO) + sum((l.recomputed for l in level1), ZERO)
+                           + sum((s.recomputed if s.recomputed is not None else (s.self_score or ZERO) for s in others), ZERO))
     return TableScore(td, budget, executed, rate, ew_used, es, er, ebasis, eflag, level1, scores,
                       total_self, total_re, p.grade(total_self), p.grade(total_re))
 

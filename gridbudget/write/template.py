@@ -40,6 +40,7 @@ class TemplateOptions:
     year: int | None = None
     projects: int = 1
     department: str | None = None
+    tables: tuple[str, ...] = ("basic", "overall", "project")   # the tables to write (a family's layout: one)
 
 
 def resolve_formula(formula: str, placed: Placed) -> str:
@@ -375,10 +376,12 @@ def build_workbook(opts: TemplateOptions | None = None, data: dict[str, Any] | N
         return tdata
 
     header = {"unit": unit or None, "year": year}
-    _SheetWriter(wb, fmt, forms.BASIC, forms.BASIC.sheet, ctx, with_header(data.get("basic"), header)).write()
-    _SheetWriter(wb, fmt, forms.OVERALL, forms.OVERALL.sheet, ctx, with_header(data.get("overall"), header)).write()
+    if "basic" in opts.tables:
+        _SheetWriter(wb, fmt, forms.BASIC, forms.BASIC.sheet, ctx, with_header(data.get("basic"), header)).write()
+    if "overall" in opts.tables:
+        _SheetWriter(wb, fmt, forms.OVERALL, forms.OVERALL.sheet, ctx, with_header(data.get("overall"), header)).write()
     projects = list(data.get("projects") or [])
-    n = max(opts.projects, len(projects), 1)
+    n = max(opts.projects, len(projects), 1) if "project" in opts.tables else 0
     for i in range(n):
         pdata = projects[i] if i < len(projects) else None
         extra = {"year": year, "unit": unit or None, "department": opts.department}
