@@ -341,3 +341,10 @@ def test_level1_blank_silent_on_other_read_problems(tmp_path):
     sub = book(tmp_path)
     sub.problems.append(ReadProblem("read_note", "空白的项目表被忽略。", SHEET, "A1"))
     assert hits(sub, "C-LEVEL1-BLANK") == []
+
+
+def test_level1_blank_end_to_end(tmp_path):
+    """The label reader infers 效益指标 for an empty 一级 cell above a 效益 二级 and says where."""
+    inds = copy.deepcopy(BASE_INDS)
+    inds[4] = (None, "社会效益指标", inds[4][2])
+    assert hits(book(tmp_path, inds=inds), "C-LEVEL1-BLANK") == [(INFO, at("B16"))]
