@@ -189,17 +189,14 @@ def detect(kind: str, facts: Iterable[str]) -> Family:
     texts = tuple(facts)
     best = family(None, kind)
     for f in FAMILIES:
-        if f.kind != kind or f.rank <= best.rank and f is not best and best.rank > 0:
+        if f.kind != kind or not (f.markers or f.requires) or f.rank <= best.rank:
             continue
         markers, requires = _norm_markers(f.key)
         if requires and not all(any(r in t for t in texts) for r in requires):
             continue
         if markers and not any(m in t for m in markers for t in texts):
             continue
-        if not markers and not requires:
-            continue
-        if f.rank > best.rank:
-            best = f
+        best = f
     return best
 
 

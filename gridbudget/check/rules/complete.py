@@ -178,7 +178,7 @@ def _free_texts(ctx: Ctx, td) -> list[tuple[str, str, Val]]:
     for i in ctx.inds(td):
         out.append((f"{i.block}.note", f"三级指标“{i.name}”的偏差原因分析", i.get("note")))
     # labels of the free-text blocks below the indicators (评价结论 …), when the forms describe them
-    labels = {f"text.{k}": label for k, label, _syn in getattr(forms, "TEXT_BLOCKS", ())}
+    labels = {f"text.{k}": label for k, label, _syn in forms.TEXT_BLOCKS}
     for key, v in td.fields.items():
         if key.startswith("text."):
             out.append((key, labels.get(key, "文字说明"), v))
