@@ -330,5 +330,7 @@ def review_empty(ctx: Ctx):
     for td in tables(ctx, "overall", "project"):
         rows = [i for i in ctx.inds(td) if "review" in i.row]
         if rows and all(i.row["review"].empty for i in rows):
-            yield Hit(td, rows[0].row["review"], f"{label_of(td)}的复核分列（{len(rows)} 行）都没有填写，待财政部门复核。",
+            first = min((i.row["review"] for i in rows), key=lambda v: (int(v.cell[len(v.cell.rstrip("0123456789")):] or 0)
+                                                                      if v.cell else 1 << 30))
+            yield Hit(td, first, f"{label_of(td)}的复核分列（{len(rows)} 行）都没有填写，待财政部门复核。",
                       expected="复核分", found=None)

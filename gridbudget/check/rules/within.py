@@ -343,6 +343,8 @@ def _money_cells(td: TableData) -> Iterator[tuple[str, object]]:
                 f = fields.get(f"{block}.{col}")
                 if f is not None and f.kind == forms.MONEY:
                     yield f"{block}.{col}", v
+                elif block == "funds.rows" and col in ("initial", "budget", "executed"):
+                    yield f"{block}.{col}", v       # fund-source rows of other families: amounts too
 
 
 @rule("W-AMOUNT-TEXT", KIND_WITHIN, WARNING, "金额以文字填写",
