@@ -189,7 +189,7 @@ def test_chinese_number_round_trip(n: int) -> None:
 )
 def test_parse_amount_values(raw: object, value: Decimal, unit_seen: str | None) -> None:
     a = parse_amount(raw)
-    assert a.raw is raw
+    assert a.raw == raw and type(a.raw) is type(raw)   # equal, not identical: parses are memoised
     assert a.value == value
     assert isinstance(a.value, Decimal)
     assert a.unit_seen == unit_seen
@@ -299,7 +299,7 @@ def _check(q: Quantity, **expected: object) -> None:
 def test_quantity_plain_numbers(raw: object, percent_cell: bool, value: Decimal, unit: str | None) -> None:
     q = parse_quantity(raw, percent_cell=percent_cell)
     _check(q, value=value, unit=unit, op=None, approx=None, qualitative=False, empty=False)
-    assert q.raw is raw
+    assert q.raw == raw and type(q.raw) is type(raw)   # equal, not identical: parses are memoised
 
 
 @pytest.mark.parametrize(
