@@ -171,6 +171,10 @@ TEXT_BLOCKS = (
     ("application", "改进措施及结果应用方案", ("结果应用方案",)),
 )
 
+# Fund sources laid out as columns of the funds header (中央 / 省、地 / 本级 / 其他 … 合计).
+FUND_SOURCE_COLUMNS = ("中央", "省", "省级", "省、地", "省、市", "市", "市级", "县", "县级", "区级", "本级", "上级",
+                       "其他", "自筹", "中央补助", "省级补助", "市县资金", "单位自筹")
+
 # Words of the title of each table (the label reader's table finder).
 TITLE_WORDS = (
     ("basic", ("基础数据表",)),
@@ -202,6 +206,7 @@ LEVEL1 = (
 )
 EXEC_RATE_WEIGHT = 10
 LEVEL1_NAMES = tuple(name for _, name, _, _ in LEVEL1)
+LEVEL1_KEYS = frozenset(k for k, *_ in LEVEL1)
 
 INCOME_ROWS = (
     ("general", "一般公共预算", ("一般公共预算拨款", "一般公共预算资金")),
@@ -283,12 +288,15 @@ def _project_fund_line(rkey: str, label: str) -> Line:
     return Line(tuple(items), key=f"funds.{rkey}")
 
 
+GOALS_LABEL = "年度总体目标"
+
+
 def _goals() -> Section:
-    return Section("goals", Put(A, text="年度总体目标", style="header"), (
+    return Section("goals", Put(A, text=GOALS_LABEL, style="header"), (
         Line((Put(B, text="预期目标", style="header", span=4), Put(F, text="实际完成情况", style="header", span=4))),
         Repeat("goals", "年度总体目标", (
-            Put(B, field=_f("expected", "预期目标", TEXT, prompt="每行填写一个目标；可在行内换行。"), span=4, style="input"),
-            Put(F, field=_f("achieved", "实际完成情况", TEXT), span=4, style="input"),
+            Put(B, field=_f("expected", "预期目标", TEXT, synonyms=("项目年度目标", "年度目标"), prompt="每行填写一个目标；可在行内换行。"), span=4, style="input"),
+            Put(F, field=_f("achieved", "实际完成情况", TEXT, synonyms=("年度目标完成情况", "完成情况")), span=4, style="input"),
         ), count=3, height=48),
     ))
 
@@ -459,7 +467,7 @@ def _overall() -> Table:
         Line((Put(A, text="{year}年度部门整体支出绩效自评表", span=9, style="title"),), height=30),
         Line((Put(A, text="市级预算部门名称", span=2, style="header"),
               Put(C, field=_f("unit", "市级预算部门名称", NAME, required=True,
-                              synonyms=("预算部门名称", "部门名称", "单位名称", "部门（单位）名称")),
+                              synonyms=("预算部门名称", "部门（单位）名称", "部门名称", "单位名称", "单位")),
                   span=4, style="input"),
               Put(G, text="年度", style="header"),
               Put(H, field=_f("year", "年度", YEAR, required=True), span=2, style="input"))),
@@ -487,9 +495,9 @@ def _project() -> Table:
               Put(G, text="年度", style="header"),
               Put(H, field=_f("year", "年度", YEAR, required=True), span=2, style="input"))),
         Line((Put(A, text="主管部门", span=2, style="header"),
-              Put(C, field=_f("department", "主管部门", NAME, required=True), span=2, style="input"),
+              Put(C, field=_f("department", "主管部门", NAME, required=True, synonyms=("项目主管单位", "主管单位")), span=2, style="input"),
               Put(E, text="实施单位", style="header"),
-              Put(F, field=_f("unit", "实施单位", NAME, required=True), span=4, style="input"))),
+              Put(F, field=_f("unit", "实施单位", NAME, required=True, synonyms=("项目实施单位", "单位名称")), span=4, style="input"))),
         Section("funds", Put(A, text="项目资金（万元）", style="header"), (
             Line(_funds_header(), height=30, key="funds.header"),
             _funds_total_line("funds.total", "年度资金总额", ("总额", "资金总额", "项目资金总额")),
@@ -510,6 +518,8 @@ BASIC = _basic()
 OVERALL = _overall()
 PROJECT = _project()
 TABLES = {t.key: t for t in (BASIC, OVERALL, PROJECT)}
+# The fields a self-evaluation table names in its header, in the order the label reader looks for them.
+HEADER_FIELDS = {"overall": ("unit",), "project": ("name", "department", "unit")}
 PROJECT_SHEET_PREFIX = "项目支出自评表-"
 GUIDE_SHEET = "填表说明"
 

@@ -252,13 +252,13 @@ def _title_year(grid: _Grid, r1: int, r2: int) -> int | None:
     return None
 
 
-_HEADER_LABELS = {
-    "overall": (("unit", ("市级预算部门名称", "预算部门名称", "部门(单位)名称", "部门（单位）名称", "部门名称", "单位名称",
-                          "单位")),),
-    "project": (("name", ("项目支出名称", "项目名称")),
-                ("department", ("主管部门", "项目主管单位", "主管单位")),
-                ("unit", ("实施单位", "项目实施单位", "单位名称"))),
-}
+def _header_labels(kind: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(field key, its label and synonyms) for the header fields of a table kind (forms.HEADER_FIELDS)."""
+    fields = forms.fields_of(kind)
+    return tuple((k, (fields[k].label, *fields[k].synonyms)) for k in forms.HEADER_FIELDS[kind])
+
+
+_HEADER_LABELS = {kind: _header_labels(kind) for kind in forms.HEADER_FIELDS}
 
 
 def _known_label(t: str) -> bool:
@@ -381,6 +381,8 @@ def _read_header(grid: _Grid, r1: int, r2: int, put, header_labels) -> None:
             w = norm(label)
             if key == "year":
                 hit = grid.first(lambda t: t == "年度" or t.startswith("年度:") or t.startswith("年度："), r1, r2)
+            elif len(w) <= 2:      # a short label ("单位") only as a cell of its own, never "单位：万元"
+                hit = grid.first(lambda t, w=w: t == w, r1, r2)
             else:
                 hit = grid.first(lambda t, w=w: t.startswith(w), r1, r2)
             if hit:
@@ -475,8 +477,7 @@ def _read_funds_table(grid: _Grid, r1: int, r2: int, kind: str) -> TableData:
     _read_header(grid, r1, r2, put, _HEADER_LABELS[kind])
     bands = _indicator_headers(grid, r1, r2)
     funds = _funds_header(grid, r1, r2)
-    goals_row = grid.first(lambda t: "预期目标" in t or t.startswith("年度总体目标") or t.startswith("项目年度目标"),
-                           r1, r2)
+    goals_row = grid.first(lambda t: t.startswith(_GOALS_LABEL) or t in _GOAL_EXPECTED, r1, r2)
     texts = _text_rows(grid, r1, r2)
     starts = sorted({r for r in ([funds[0]] if funds else []) + ([goals_row[0]] if goals_row else [])
                      + [b[0] for b in bands] + [r for r, _c, _k in texts]})
@@ -629,8 +630,7 @@ def _read_funds(grid: _Grid, td: TableData, header: tuple[int, dict[str, int]], 
         td.blocks["funds.rows"] = rows
 
 
-_SOURCE_COLUMNS = frozenset(("中央", "省", "省级", "省、地", "省、市", "市", "市级", "县", "县级", "区级", "本级", "上级",
-                             "其他", "自筹", "中央补助", "省级补助", "市县资金", "单位自筹"))
+_SOURCE_COLUMNS = frozenset(norm(w) for w in forms.FUND_SOURCE_COLUMNS)
 
 
 def _is_number_cell(sheet: Sheet, r: int, c: int) -> bool:
@@ -665,25 +665,30 @@ def _read_breakdowns(grid: _Grid, td: TableData, ra: int, rb: int, unit: str) ->
                 break
 
 
-_GOAL_EXPECTED = ("预期目标", "项目年度目标", "年度目标")
-_GOAL_ACHIEVED = ("实际完成情况", "年度目标完成情况", "完成情况")
+def _goal_words(key: str) -> tuple[str, ...]:
+    f = forms.fields_of("project")[f"goals.{key}"]
+    return tuple(norm(w) for w in (f.label, *f.synonyms))
+
+
+_GOAL_EXPECTED, _GOAL_ACHIEVED = _goal_words("expected"), _goal_words("achieved")
+_GOALS_LABEL = (norm(forms.GOALS_LABEL), *_GOAL_EXPECTED[1:])
 
 
 def _read_goals(grid: _Grid, td: TableData, gr: int, end: int) -> None:
+    """A 预期目标 / 实际完成情况 header with one goal a row; or a goals label with its text beside it."""
     sheet = grid.sheet
-    exp = grid.first(lambda t: any(t.startswith(w) for w in _GOAL_EXPECTED[:2]) or t == "年度目标",
-                     gr, min(end, gr + 2))
-    if exp is not None and exp[0] == gr and grid.text.get(exp, "").startswith("项目年度目标") and \
-            grid.right(*exp) is not None and grid.first(lambda t: t.startswith(_GOAL_ACHIEVED), gr, gr) is None:
-        exp = None     # "项目年度目标 | text" on one row: a label with its value, read below
-    ach = grid.first(lambda t: any(t.startswith(w) for w in _GOAL_ACHIEVED), gr, min(end, gr + 2))
+    exp = grid.first(lambda t: t in _GOAL_EXPECTED, gr, min(end, gr + 2))
+    if exp is not None:
+        beside = grid.right(*exp)
+        if beside is not None and grid.text.get(beside, "") not in _GOAL_ACHIEVED:
+            exp = None                   # "项目年度目标 | the goal": a label with its value
     if exp is None:
-        # "年度总体目标 | the goal text" on one row, no 预期目标 / 实际完成情况 header
-        label = grid.first(lambda t: t.startswith(("年度总体目标", "项目年度目标")), gr, gr)
+        label = grid.first(lambda t: t.startswith(_GOALS_LABEL), gr, gr)
         pos = grid.right(*label) if label else None
         if pos is not None:
             td.blocks["goals"] = [{"expected": _val(sheet, *pos), "achieved": Val(None, sheet.name)}]
         return
+    ach = grid.first(lambda t: t in _GOAL_ACHIEVED, exp[0], exp[0])
     hr = exp[0]
     rows = []
     for r in range(hr + 1, end + 1):
@@ -890,8 +895,8 @@ def _read_indicators(grid: _Grid, td: TableData, hr: int, top: int, cols: dict[s
                 cur.stated = stated(1, name, w, r, cols[lv])
             else:
                 l1 = levels["l1"].key if levels["l1"].key not in (None, "subtotal") else None
-                k2 = level2_key(l1, name) if l1 is None or l1 in _STANDARD_L1 else None
-                if k2 is None and l1 in _STANDARD_L1:
+                k2 = level2_key(l1, name) if l1 is None or l1 in forms.LEVEL1_KEYS else None
+                if k2 is None and l1 in forms.LEVEL1_KEYS:
                     other = level2_key(None, name)
                     if other is not None:
                         l1_cell = (r, cols["l1"]) if "l1" in cols else None
@@ -936,7 +941,6 @@ def _read_indicators(grid: _Grid, td: TableData, hr: int, top: int, cols: dict[s
             block_sw.rows.append(row)
 
 
-_STANDARD_L1 = frozenset(k for k, *_ in forms.LEVEL1)
 
 
 def _total_row(grid: _Grid, td: TableData, r: int, cols: dict[str, int]) -> None:
@@ -1047,7 +1051,7 @@ def _unplaced(sub: Submission, td: TableData) -> None:
     unplaced = td.blocks.pop("__unplaced__", [])
     if td.fam.level_weights:
         for block in [b for b in td.blocks if b.startswith("ind.") and b.count(".") == 2
-                      and b.split(".")[1] not in _STANDARD_L1]:
+                      and b.split(".")[1] not in forms.LEVEL1_KEYS]:
             unplaced.extend(td.blocks.pop(block))
     td.unplaced = len(unplaced)
     if unplaced:

@@ -23,10 +23,10 @@ _REQUIRED_FUNDS = (("funds.total.budget", "全年预算数"), ("funds.total.exec
       "单位名称、项目名称、全年预算数、全年执行数、执行率的分值与得分，以及每个三级指标的指标值、实际完成值、分值和得分必须填写。",
       "RULES V15")
 def required(ctx: Ctx):
-    heads = {"overall": (("unit", "预算部门名称"),),
-             "project": (("name", "项目支出名称"), ("department", "主管部门"), ("unit", "实施单位"))}
     for td in tables(ctx, "overall", "project"):
-        for key, label in heads[td.kind]:
+        fields = forms.fields_of(td.kind)
+        for key in forms.HEADER_FIELDS[td.kind]:
+            label = fields[key].label
             v = td.fields.get(key)
             if v is not None and v.cell and v.empty:
                 yield Hit(td, v, f"{label}未填写。", expected=label, key=key)
