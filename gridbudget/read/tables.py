@@ -862,6 +862,8 @@ def _read_indicators(grid: _Grid, td: TableData, hr: int, top: int, cols: dict[s
             break
         if any(t.startswith(_STOP_WORDS) for t in row_texts):
             break
+        if sheet.merged and len({sheet.merged_anchor(r, c) for c in cols.values()}) == 1:
+            continue              # one cell across the grid: a section title ("项目年度目标1：…"), not a row
         subtotal = False
         for lv in ("l0", "l1", "l2"):
             if lv not in cols:
@@ -885,6 +887,7 @@ def _read_indicators(grid: _Grid, td: TableData, hr: int, top: int, cols: dict[s
                 cur.key = extra_key("x", name)
                 levels["l1"].__init__()
                 levels["l2"].__init__()
+                td.fields.setdefault(f"ind.{cur.key}.label", _val(sheet, r, cols[lv], unit, name))
                 cur.stated = stated(0, name, w, r, cols[lv])
             elif lv == "l1":
                 k = _level1_key(name)
@@ -962,8 +965,7 @@ def _place_family(td: TableData, facts: list[str]) -> None:
         for rows in (v for k, v in td.blocks.items() if k.startswith("ind.")):
             for row in rows:
                 row.setdefault("note", dev)
-    if "weight" not in td.columns and "score" in td.columns:
-        _imply_weights(td)
+    _imply_weights(td)
 
 
 def _near_whole(x: Decimal, tol: Decimal) -> Decimal | None:
@@ -972,12 +974,14 @@ def _near_whole(x: Decimal, tol: Decimal) -> Decimal | None:
 
 
 def _imply_weights(td: TableData) -> None:
-    """No 分值 column: each indicator's points from its label ("数量指标 15分" over a single row),
-    else from its score: full marks for a met target, 得分 ÷ (B/A) where that gives whole points
-    (得分 = 分值 × B/A, the rule these tables print)."""
+    """Rows of a grid with no 分值 column: each indicator's points from its label ("数量指标 15分" over
+    a single row), else from its score: full marks for a met target, 得分 ÷ (B/A) where that gives
+    whole points (得分 = 分值 × B/A, the rule these tables print)."""
     single = {id(sw.rows[0]): sw for sw in td.stated if sw.level == 2 and len(sw.rows) == 1}
     for ind in td.indicators():
         row = ind.row
+        if "weight" in row or "score" not in row:
+            continue
         sv = row.get("score")
         s = sv.number_value() if sv is not None else None
         w = None

@@ -74,6 +74,7 @@ class TableScore:
     total_recomputed: Decimal | None
     grade_self: str
     grade_recomputed: str
+    groups: list[Level1Score] = field(default_factory=list)   # the family's own levels (规划, 项目决策 …)
 
     @property
     def diff(self) -> Decimal | None:
@@ -155,6 +156,8 @@ def indicator_points(ind: Indicator, p: Profile) -> IndicatorScore:
         clamped = lo_s if s < lo_s else (hi_s if a.band == "achieved" else hi_s - Decimal("0.01"))
         return IndicatorScore(ind, w, s, clamped, basis + "，自评得分不在档内，取最近的档内分值",
                               "定性指标得分不在其档次区间")
+    if ind.table.fam.rubric or not ({"target", "actual"} & ind.row.keys()):     # a criterion, not a target
+        return IndicatorScore(ind, w, s, s, "评分细则项目：按评分标准评分，保留自评得分")
     reason = a.reason or "无法判断是否达成"
     return IndicatorScore(ind, w, s, s, f"{reason}，保留自评得分", "无法按规则重算，需人工复核")
 
@@ -201,35 +204,37 @@ def score_table(td: TableData, p: Profile) -> TableScore:
     rate = executed / budget * HUNDRED if budget not in (None, ZERO) and executed is not None else None
     ew = _num(td.fields.get("funds.total.weight"))
     fam = td.fam
-    unscored = fam.funds_weight is None          # a family whose funds carry no points (40/40/20, rubrics)
-    std = p.weight("exec_rate") if p.covers(fam.key) or unscored else Decimal(fam.funds_weight)
-    ew_used = ew if ew is not None else std
+    std = p.standards(fam)
+    ew_used = ew if ew is not None else std.exec_rate
     es = _num(td.fields.get("funds.total.score"))
-    if unscored:
+    if std.exec_rate is None:
         er, ebasis, eflag = None, f"{fam.name}：资金不计分", ""
     elif rate is not None:
         er, ebasis, eflag = exec_points(rate, ew_used, p)
     else:
         er, ebasis, eflag = None, "全年预算数或全年执行数缺失，无法计算执行率", "无法重算执行率得分"
     scores = [indicator_points(i, p) for i in td.indicators()]
-    level1 = []
-    for key, name, _w, _l2 in forms.LEVEL1:
+
+    def group(key: str, name: str) -> Level1Score:
         mine = [s for s in scores if s.indicator.level1_key == key]
-        level1.append(Level1Score(
+        return Level1Score(
             key, name,
             sum((s.weight or ZERO for s in mine), ZERO),
             sum((s.self_score or ZERO for s in mine), ZERO),
-            sum((s.recomputed if s.recomputed is not None else (s.self_score or ZERO) for s in mine), ZERO)))
+            sum((s.recomputed if s.recomputed is not None else (s.self_score or ZERO) for s in mine), ZERO))
+
+    present = {s.indicator.level1_key: s.indicator.level1 for s in scores}
+    # the standard 一级 the family expects (all of them, so a missing one shows as 0), or those it uses
+    level1 = [group(k, n) for k, n, _w, _l2 in forms.LEVEL1 if k in std.levels or k in present]
+    groups = [group(k, n or "（未命名）") for k, n in present.items() if k not in forms.LEVEL1_KEYS]
     total_self = None
     if es is not None or any(s.self_score is not None for s in scores):
         total_self = (es or ZERO) + sum((s.self_score or ZERO for s in scores), ZERO)
     total_re = None
-    if er is not None or unscored:
-        others = [s for s in scores if s.indicator.level1_key not in {k for k, *_ in forms.LEVEL1}]
-        total_re = p.round((er or ZERO) + sum((l.recomputed for l in level1), ZERO)
-                           + sum((s.recomputed if s.recomputed is not None else (s.self_score or ZERO) for s in others), ZERO))
+    if er is not None or std.exec_rate is None:
+        total_re = p.round((er or ZERO) + sum((g.recomputed for g in level1 + groups), ZERO))
     return TableScore(td, budget, executed, rate, ew_used, es, er, ebasis, eflag, level1, scores,
-                      total_self, total_re, p.grade(total_self), p.grade(total_re))
+                      total_self, total_re, p.grade(total_self), p.grade(total_re), groups)
 
 
 # -- the work rubric: automatic items are functions named in the profile ------
@@ -247,13 +252,13 @@ def _auto_weights(sub: Submission, item: RubricItem, p: Profile) -> tuple[Decima
         return ZERO, "没有自评表"
     ok = []
     for t in tables:
-        ts = score_table(t, p)
-        conform = ts.exec_weight == p.weight("exec_rate") and all(l.weight == p.weight(l.key) for l in ts.level1)
-        ok.append(conform)
+        ts, std = score_table(t, p), p.standards(t.fam)
+        total = (ts.exec_weight or ZERO) + sum((l.weight for l in ts.level1 + ts.groups), ZERO)
+        ok.append(ts.exec_weight == std.exec_rate and all(l.weight == std.levels[l.key] for l in ts.level1
+                                                          if l.key in std.levels) and total == std.total)
     pts = p.round(item.max_points * Decimal(sum(ok)) / Decimal(len(ok)))
     bad = [t.display_name for t, good in zip(tables, ok) if not good]
-    return pts, ("各表权重均符合 " + "/".join(str(p.weight(k)) for k in ("exec_rate", "output", "benefit", "satisfaction"))
-                 if not bad else f"{'、'.join(bad)}的权重与标准不同，按比例扣分")
+    return pts, ("各表权重均符合其表式的标准" if not bad else f"{'、'.join(bad)}的权重与标准不同，按比例扣分")
 
 
 def _auto_refined(sub: Submission, item: RubricItem, p: Profile) -> tuple[Decimal, str]:
@@ -264,7 +269,8 @@ def _auto_refined(sub: Submission, item: RubricItem, p: Profile) -> tuple[Decima
     bad = []
     for t in tables:
         inds = list(t.indicators())
-        has_all = all(any(i.level1_key == k for i in inds) for k, *_ in forms.LEVEL1)
+        expected = p.standards(t.fam).levels     # the 一级 the family requires; none for rubric families
+        has_all = all(any(i.level1_key == k for i in inds) for k in expected)
         named = all(i.name for i in inds)
         if has_all and named and inds:
             good += 1

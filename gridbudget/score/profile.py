@@ -13,8 +13,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..forms.families import Family
+
 PROFILE_DIR = Path(__file__).with_name("profiles")
 DEFAULT_PROFILE = "national-2020"
+
+
+@dataclass(frozen=True)
+class Standards:
+    """Standard points of one table: the execution rate (None: funds not scored), each 一级, the total."""
+
+    exec_rate: Decimal | None
+    levels: dict[str, Decimal]
+    total: Decimal
 
 
 class ProfileError(ValueError):
@@ -57,6 +68,15 @@ class Profile:
         """The profile's weights apply to this table family (``[profile] families``; all when unset)."""
         listed = self.get("profile", "families")
         return listed is None or family in listed
+
+    def standards(self, fam: Family) -> Standards:
+        """The standard points of a table of family ``fam``: the profile's ``[weights]`` for the
+        families it covers, the family's own points (forms/families.py) for any other."""
+        own = not self.covers(fam.key)
+        exec_rate = None if fam.funds_weight is None else (
+            Decimal(fam.funds_weight) if own else self.weight("exec_rate"))
+        levels = {k: Decimal(w) if own else self.weight(k) for k, w in fam.level_weights}
+        return Standards(exec_rate, levels, Decimal(fam.total) if own else self.weight("total"))
 
     def weight(self, key: str) -> Decimal:
         return Decimal(str(self.get("weights", key, 0)))

@@ -98,7 +98,7 @@ def render_score_text(score: SubmissionScore, report: Report | None = None, file
                      f"{_s(ts.rate)}%")
         lines.append(f"  预算执行率得分：自评 {_s(ts.exec_self)}，重算 {_s(ts.exec_recomputed)}（{ts.exec_basis}）"
                      + (f"  ⚠ {ts.exec_flag}" if ts.exec_flag else ""))
-        for l in ts.level1:
+        for l in ts.level1 + ts.groups:
             lines.append(f"  {l.name}（分值 {_s(l.weight)}）：自评 {_s(l.self_score)}，重算 {_s(l.recomputed)}")
         for s in ts.indicators:
             if (s.diff is not None and s.diff != 0) or s.flag:

@@ -58,25 +58,6 @@ def label_of(td: TableData) -> str:
     return f"项目“{td.display_name}”" if td.kind == "project" else td.label
 
 
-def exec_weight_std(ctx: Ctx, td: TableData) -> Decimal | None:
-    """Standard points of the execution rate for the table's family (None: funds not scored).
-    The profile's weights apply to the families it lists; any other family keeps its own."""
-    fam = td.fam
-    if fam.funds_weight is None:
-        return None
-    return ctx.profile.weight("exec_rate") if ctx.profile.covers(fam.key) else Decimal(fam.funds_weight)
-
-
-def level_weights_std(ctx: Ctx, td: TableData) -> dict[str, Decimal]:
-    """Standard 一级 points for the table's family ({} when the family states them in labels)."""
-    fam = td.fam
-    if not fam.level_weights:
-        return {}
-    if ctx.profile.covers(fam.key):
-        return {k: ctx.profile.weight(k) for k, _w in fam.level_weights}
-    return fam.standard_weights
-
-
 def has_notes(td: TableData) -> bool:
     """The table explains deviations: a note column, or a free-text 偏差原因 block."""
     return "note" in td.columns or "text.deviation" in td.fields

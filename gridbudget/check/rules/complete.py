@@ -19,6 +19,10 @@ _REQUIRED_FUNDS = (("funds.total.budget", "全年预算数"), ("funds.total.exec
                    ("funds.total.weight", "预算执行率分值"), ("funds.total.score", "预算执行率得分"))
 
 
+_REQUIRED_COLUMNS = tuple((k, forms.fields_of("project")[f"ind.output.quantity.{k}"].label)
+                          for k in ("name", "target", "actual", "weight", "score"))
+
+
 @rule("C-REQUIRED", KIND_COMPLETE, ERROR, "必填项为空",
       "单位名称、项目名称、全年预算数、全年执行数、执行率的分值与得分，以及每个三级指标的指标值、实际完成值、分值和得分必须填写。",
       "RULES V15")
@@ -37,11 +41,9 @@ def required(ctx: Ctx):
                 continue
             if v is not None and v.cell and v.empty and not v.is_formula:
                 yield Hit(td, v, f"{label_of(td)}的{label}未填写。", expected=label, key=key)
-        # each 三级指标: the columns its family has (a rubric row has no target or actual)
-        cols = [(col, lab) for col, lab in (("name", "三级指标名称"), ("target", "年度指标值"), ("actual", "实际完成值"),
-                                            ("weight", "分值"), ("score", "得分")) if col in td.columns]
+        # each 三级指标: the columns its grid has (a rubric row has no target or actual)
         for i in ctx.inds(td):
-            missing = [(col, lab) for col, lab in cols if i.get(col).empty]
+            missing = [(col, lab) for col, lab in _REQUIRED_COLUMNS if col in i.row and i.get(col).empty]
             if missing:
                 # point at the leftmost empty cell (分值 comes before 指标值 in some families)
                 missing.sort(key=lambda m: col_of(i.get(m[0]).cell) if i.get(m[0]).cell else 1 << 20)

@@ -11,8 +11,8 @@ from ..indicators import assess
 from ...model import Indicator, Val
 from ..engine import Ctx, Hit, rule
 from ...read.values import is_no_deviation
-from .common import (all_notes_silent, amount, exec_weight_std, has_notes, HUNDRED, label_of, _level1_rows,
-                     level_weights_std, neq, number, pct, stated, tables, ZERO)
+from .common import (all_notes_silent, amount, has_notes, HUNDRED, label_of, _level1_rows, neq, number, pct,
+                     stated, tables, ZERO)
 
 
 @rule("S-WEIGHT-L1", KIND_SCORING, WARNING, "一级指标权重与标准不同",
@@ -21,7 +21,7 @@ from .common import (all_notes_silent, amount, exec_weight_std, has_notes, HUNDR
       "RULES A1、V6；FAMILIES")
 def weight_l1(ctx: Ctx):
     for td in tables(ctx, "overall", "project"):
-        std = level_weights_std(ctx, td)
+        std = ctx.profile.standards(td.fam).levels
         groups = _level1_rows(ctx, td)
         if not std or not any(groups.values()) or td.unplaced:
             continue
@@ -42,7 +42,7 @@ def exec_weight(ctx: Ctx):
     for td in tables(ctx, "overall", "project"):
         v = td.fields.get("funds.total.weight")
         w = number(v)
-        std = exec_weight_std(ctx, td)
+        std = ctx.profile.standards(td.fam).exec_rate
         if w is not None and std is not None and neq(w, std, ctx.profile.score_tolerance):
             yield Hit(td, v, f"预算执行率分值为 {fmt_value(w)}，{td.fam.name}的标准为 {fmt_value(std)}。",
                       expected=fmt_value(std), found=fmt_value(w), key="funds.total.weight")
@@ -64,7 +64,7 @@ def weight_total(ctx: Ctx):
         ws = [number(i.get("weight")) for i in inds]
         ew = number(td.fields.get("funds.total.weight")) if td.fam.funds_weight is not None else None
         total = sum((w for w in ws if w is not None), ZERO) + (ew or ZERO)
-        target = Decimal(td.fam.total) if not ctx.profile.covers(td.family or td.fam.key) else ctx.profile.weight("total")
+        target = ctx.profile.standards(td.fam).total
         missing = sum(1 for w in ws if w is None)
         tv = td.fields.get("total.weight")
         st = number(tv) if stated(tv) else None
@@ -336,7 +336,7 @@ def weight_implied(ctx: Ctx):
             continue
         shown = "、".join(f"{i.name or '（无名称）'} {fmt_value(number(i.get('weight')))}" for i in inds[:6])
         total = sum((number(i.get("weight")) or ZERO for i in inds), ZERO)
-        yield Hit(td, inds[0].get("score"), f"表中没有分值列；按得分推算各指标分值为：{shown}"
+        yield Hit(td, inds[0].get("score"), f"表中没有分值列；按标签里的分值或得分推算各指标分值为：{shown}"
                   + ("……" if len(inds) > 6 else "") + f"，合计 {fmt_value(total)} 分。",
                   expected="每个三级指标的分值", found=None)
 
