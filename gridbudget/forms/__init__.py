@@ -630,6 +630,24 @@ def fields_of(table_key: str) -> dict[str, Field]:
     return {key: f for key, f, _b in iter_fields(TABLES[table_key])}
 
 
+_FUNDS_KINDS = {k: kind for k, _l, kind, _s in FUNDS_COLUMNS}
+_INDICATOR_KINDS = {k: kind for k, _l, kind, _s in INDICATOR_EXTRA_COLUMNS + INDICATOR_COLUMNS}
+
+
+def column_kind(table_key: str, key: str) -> str | None:
+    """The kind of a value by its key: a field of the form, or a column of a block only the label
+    reader fills (fund-source rows and columns of other families, indicators under other level names)."""
+    f = fields_of(table_key).get(key)
+    if f is not None:
+        return f.kind
+    block, _, col = key.rpartition(".")
+    if block in ("funds.rows", "funds.sources"):
+        return _FUNDS_KINDS.get(col)
+    if block.startswith("ind.") and block.count(".") == 2:
+        return _INDICATOR_KINDS.get(col)
+    return None
+
+
 @lru_cache(maxsize=None)
 def computed_keys(table_key: str) -> tuple[str, ...]:
     """The fixed (not repeated) fields a formula computes, in form order."""

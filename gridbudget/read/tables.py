@@ -23,7 +23,7 @@ from .. import forms
 from ..forms import families
 from .book import Book, ReadError, Sheet, open_book
 from ..model import ReadProblem, StatedWeight, Submission, TableData, Val
-from .values import normalize_text
+from .values import normalize_text, parse_amount
 
 _WS = re.compile(r"\s+")
 _NUMBERING = re.compile(r"^(?:其中[:：]?)?\s*(?:[(（]?[0-9一二三四五六七八九十]+[)）、.．]|[0-9]+\s)?\s*(?:其中[:：]?)?")
@@ -634,10 +634,11 @@ _SOURCE_COLUMNS = frozenset(norm(w) for w in forms.FUND_SOURCE_COLUMNS)
 
 
 def _is_number_cell(sheet: Sheet, r: int, c: int) -> bool:
+    """The cell holds an amount, as a number or as text such as "300万元"."""
     v = sheet.value(*(sheet.merged_anchor(r, c) if sheet.merged else (r, c)))
-    if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
-        return True
-    return isinstance(v, str) and bool(re.match(r"^\s*[0-9０-９][0-9０-９.,，]*\s*(万元|万|元)?\s*$", v))
+    if isinstance(v, bool) or v is None:
+        return False
+    return isinstance(v, (int, float, Decimal)) or parse_amount(v).value is not None
 
 
 def _read_breakdowns(grid: _Grid, td: TableData, ra: int, rb: int, unit: str) -> None:

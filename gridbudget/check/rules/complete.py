@@ -67,19 +67,16 @@ _READERS = {forms.MONEY: Val.amount, forms.WEIGHT: Val.number, forms.SCORE: Val.
       "请改为明确的数字（金额单元格不要加“万元”以外的文字）。", "RULES V15")
 def unreadable(ctx: Ctx):
     for td in ctx.sub.tables:
-        fields = forms.fields_of(td.kind)
         items = [(k, v) for k, v in td.fields.items()]
         items += [(f"{b}.{c}", v) for b, rows in td.blocks.items() for row in rows for c, v in row.items()]
         for key, v in items:
-            f = fields.get(key)
-            if f is None or v.empty or v.error or v.uncomputed:
-                continue
-            reader = _READERS.get(f.kind)
-            if reader is None:
+            kind = forms.column_kind(td.kind, key)
+            reader = _READERS.get(kind)
+            if reader is None or v.empty or v.error or v.uncomputed or v.implied:
                 continue
             res = reader(v)
             if res.error:
-                yield Hit(td, v, res.error, expected=forms.KIND_LABELS[f.kind], found=v.text(), key=key)
+                yield Hit(td, v, res.error, expected=forms.KIND_LABELS[kind], found=v.text(), key=key)
 
 
 @rule("C-CELL-PROBLEM", KIND_COMPLETE, ERROR, "公式错误或未计算",

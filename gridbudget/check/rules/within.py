@@ -331,20 +331,15 @@ def _compact_text(v) -> str:
 
 
 def _money_cells(td: TableData) -> Iterator[tuple[str, object]]:
-    """Every money cell of a table with its field key (fixed fields, then block columns)."""
-    fields = forms.fields_of(td.kind)
+    """Every money cell of a table with its key (fixed fields, then block columns)."""
     for key, v in td.fields.items():
-        f = fields.get(key)
-        if f is not None and f.kind == forms.MONEY:
+        if forms.column_kind(td.kind, key) == forms.MONEY:
             yield key, v
     for block, rows in td.blocks.items():
         for row in rows:
             for col, v in row.items():
-                f = fields.get(f"{block}.{col}")
-                if f is not None and f.kind == forms.MONEY:
+                if forms.column_kind(td.kind, f"{block}.{col}") == forms.MONEY:
                     yield f"{block}.{col}", v
-                elif block == "funds.rows" and col in ("initial", "budget", "executed"):
-                    yield f"{block}.{col}", v       # fund-source rows of other families: amounts too
 
 
 @rule("W-AMOUNT-TEXT", KIND_WITHIN, WARNING, "金额以文字填写",
