@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterable
 
 from decimal import Decimal
+from functools import lru_cache
 
 from .. import forms
 from ..forms import families
@@ -135,6 +136,14 @@ class _Grid:
         for cols in self.rows.values():
             cols.sort()
         self.maxrow = max(self.rows) if self.rows else -1
+
+    def memo(self, what: str, r1: int, r2: int, find):
+        """A search over rows r1..r2, done once per sheet (table finding and reading both ask)."""
+        cache = self.__dict__.setdefault("_memo", {})
+        key = (what, r1, r2)
+        if key not in cache:
+            cache[key] = find(self, r1, r2)
+        return cache[key]
 
     def cols(self, r: int) -> list[int]:
         return self.rows.get(r, [])
@@ -268,18 +277,24 @@ def _known_label(t: str) -> bool:
                    "填报日期", "项目属性", "项目类别"))
 
 
+@lru_cache(maxsize=None)
+def _vocabulary(columns: tuple) -> tuple[tuple[str, str], ...]:
+    """(column key, normalised label or synonym) of a vocabulary, longest words first."""
+    words = [(key, norm(w)) for key, label, _kind, syn in columns for w in (label, *syn)]
+    return tuple(sorted(((k, w) for k, w in words if w), key=lambda kw: -len(kw[1])))   # stable: declared order on ties
+
+
 def _match_column(t: str, columns) -> str | None:
     """The column key whose label or synonym is the best part of header text ``t``: a word
     the text starts with beats one inside it ("得分（20分*执行率）" is a score), then the
     longest ("得分计算方法" is a method, not a score)."""
-    best, best_rank = None, (False, 0)
-    for key, label, _kind, syn in columns:
-        for w in (label, *syn):
-            w = norm(w)
-            if w and w in t:
-                rank = (t.startswith(w), len(w))
-                if rank > best_rank:
-                    best, best_rank = key, rank
+    best = None
+    for key, w in _vocabulary(columns):
+        if w in t:
+            if t.startswith(w):
+                return key          # longest first: the first word the text starts with is the best
+            if best is None:
+                best = key
     return best
 
 
@@ -554,6 +569,10 @@ def _text_rows(grid: _Grid, r1: int, r2: int) -> list[tuple[int, int, str]]:
 
 
 def _funds_header(grid: _Grid, r1: int, r2: int) -> tuple[int, dict[str, int]] | None:
+    return grid.memo("funds", r1, r2, _find_funds_header)
+
+
+def _find_funds_header(grid: _Grid, r1: int, r2: int) -> tuple[int, dict[str, int]] | None:
     """The funds header: the first row with three of 年初预算数 / 全年预算数 / 全年执行数 / 分值 / 执行率 /
     得分 (or their synonyms), one of them a budget or an outturn."""
     for r in range(r1, r2 + 1):
@@ -785,6 +804,10 @@ def _is_indicator_header(cols: dict[str, int]) -> bool:
 
 
 def _indicator_headers(grid: _Grid, r1: int, r2: int) -> list[tuple[int, int, dict[str, int]]]:
+    return grid.memo("indicators", r1, r2, _find_indicator_headers)
+
+
+def _find_indicator_headers(grid: _Grid, r1: int, r2: int) -> list[tuple[int, int, dict[str, int]]]:
     """Every indicator grid header in rows r1..r2: (last header row, first header row, columns)."""
     out: list[tuple[int, int, dict[str, int]]] = []
     for r in range(r1, r2 + 1):
