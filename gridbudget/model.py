@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import forms
+from .forms.cells import parse_a1
 from .forms.families import Family, family as family_of
 from .read.values import (Amount, Quantity, is_blank, normalize_text, parse_amount, parse_count, parse_quantity,
                      parse_rate, parse_score)
@@ -217,8 +218,8 @@ class TableData:
         return self.label
 
     def indicators(self) -> list[Indicator]:
-        """Every 三级指标 row in form order, then rows under other level names (cached until a
-        block or label is replaced)."""
+        """Every 三级指标 row: in form order for a template sheet, in sheet order for a hand-made
+        table (rows under other level names included; cached until a block or label is replaced)."""
         sig = (tuple((id(v), len(v)) for k, v in self.blocks.items() if k.startswith("ind.")),
                tuple(id(self.fields.get(b + ".label")) for b in _INDICATOR_BLOCKS))
         cached = self.__dict__.get("_indicators")
@@ -240,6 +241,8 @@ class TableData:
             l2 = self.get(f"{block}.label").text()
             for i, row in enumerate(rows):
                 out.append(Indicator(self, block, i, l1key, l2key, l1, l2, row))
+        if self.source == "layout":     # a hand-made table: in the order its rows stand on the sheet
+            out.sort(key=lambda i: parse_a1(i.anchor.cell) or (1 << 30, 0))
         self.__dict__["_indicators"] = (sig, out)
         return out
 

@@ -21,11 +21,17 @@ def a1(r: int, c: int) -> str:
     return f"{col_letter(c)}{r + 1}"
 
 
-def col_of(ref: str | None) -> int | None:
-    """'H14' -> 7 (0-based column of an A1 reference); None when there is none."""
-    n = 0
+def parse_a1(ref: str | None) -> tuple[int, int] | None:
+    """'H14' -> (13, 7): the 0-based row and column of an A1 reference; None when there is none."""
+    letters = ""
     for ch in ref or "":
         if not ch.isalpha():
             break
-        n = n * 26 + ord(ch.upper()) - 64
-    return n - 1 if n else None
+        letters += ch.upper()
+    digits = (ref or "")[len(letters):]
+    if not letters or not digits.isdigit():
+        return None
+    c = 0
+    for ch in letters:
+        c = c * 26 + ord(ch) - 64
+    return int(digits) - 1, c - 1

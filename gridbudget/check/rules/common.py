@@ -63,6 +63,22 @@ def has_notes(td: TableData) -> bool:
     return "note" in td.columns or "text.deviation" in td.fields
 
 
+def noted_indicators(ctx: Ctx) -> Iterator[tuple[TableData, Indicator]]:
+    """(table, 三级指标) of the self-evaluation tables that have a place for deviation notes
+    (a rubric or a flat list without one is not asked for reasons)."""
+    for td in tables(ctx, "overall", "project"):
+        if has_notes(td):
+            for i in ctx.inds(td):
+                yield td, i
+
+
+def problems(ctx: Ctx, *codes: str) -> Iterator[tuple[TableData | None, object]]:
+    """The reader's problems of these codes, each with the table read from its sheet (if any)."""
+    for p in ctx.sub.problems:
+        if p.code in codes:
+            yield next((t for t in ctx.sub.tables if t.sheet == p.sheet), None), p
+
+
 _FUNDS_WORDS = ("执行", "资金", "预算", "结余", "支付", "拨付", "结转", "未使用")
 
 

@@ -8,8 +8,8 @@ from ... import forms
 from ..findings import ERROR, INFO, KIND_COMPLETE, WARNING
 from ...model import Val
 from ..engine import Ctx, Hit, rule
-from ...forms.cells import col_of
-from .common import label_of, _level1_rows, _name_key, tables
+from ...forms.cells import parse_a1
+from .common import label_of, problems, _level1_rows, _name_key, tables
 
 
 # ---------------------------------------------------------------------------
@@ -46,7 +46,7 @@ def required(ctx: Ctx):
             missing = [(col, lab) for col, lab in _REQUIRED_COLUMNS if col in i.row and i.get(col).empty]
             if missing:
                 # point at the leftmost empty cell (分值 comes before 指标值 in some families)
-                missing.sort(key=lambda m: col_of(i.get(m[0]).cell) if i.get(m[0]).cell else 1 << 20)
+                missing.sort(key=lambda m: (parse_a1(i.get(m[0]).cell) or (0, 1 << 20))[1])
                 col = missing[0][0]
                 yield Hit(td, i.get(col) if i.get(col).cell else i.anchor,
                           f"三级指标“{i.name or '（无名称）'}”缺少：{'、'.join(lab for _c, lab in missing)}。",
@@ -83,10 +83,7 @@ def unreadable(ctx: Ctx):
       "单元格是公式错误（#DIV/0!、#REF!、#VALUE! 等），或是文件从未在 Excel/WPS 中打开保存、公式没有计算结果；"
       "这样的值无法读取，不会当作 0。", "PITFALLS")
 def cell_problems(ctx: Ctx):
-    for p in ctx.sub.problems:
-        if p.code not in ("formula_error", "uncomputed_formula"):
-            continue
-        td = next((t for t in ctx.sub.tables if t.sheet == p.sheet), None)
+    for td, p in problems(ctx, "formula_error", "uncomputed_formula"):
         yield Hit(td, None, p.message, expected="数值", found=p.found, key=p.key, sheet=p.sheet, cell=p.cell,
                   severity=ERROR if p.code == "formula_error" else WARNING)
 
@@ -94,18 +91,15 @@ def cell_problems(ctx: Ctx):
 @rule("C-LEVEL-UNKNOWN", KIND_COMPLETE, WARNING, "指标无法归入一级/二级指标",
       "三级指标所在的一级、二级指标名称无法识别（不是产出/效益/满意度及其标准二级指标），这些行没有参加审核。", "RULES A2")
 def level_unknown(ctx: Ctx):
-    for p in ctx.sub.problems:
-        if p.code == "indicator_level_unknown":
-            td = next((t for t in ctx.sub.tables if t.sheet == p.sheet), None)
-            yield Hit(td, None, p.message, sheet=p.sheet, cell=p.cell)
+    for td, p in problems(ctx, "indicator_level_unknown"):
+        yield Hit(td, None, p.message, sheet=p.sheet, cell=p.cell)
 
 
 @rule("C-READ-NOTE", KIND_COMPLETE, INFO, "读取说明",
       "读取时的说明：空白的项目表被忽略、同一工作簿中重复的表只读第一张等。", "")
 def read_notes(ctx: Ctx):
-    for p in ctx.sub.problems:
-        if p.code == "read_note":
-            yield Hit(None, None, p.message, sheet=p.sheet, cell=p.cell)
+    for _td, p in problems(ctx, "read_note"):
+        yield Hit(None, None, p.message, sheet=p.sheet, cell=p.cell)
 
 
 @rule("C-TABLE-MISSING", KIND_COMPLETE, INFO, "缺少附表",
@@ -308,19 +302,16 @@ def level2_empty(ctx: Ctx):
 @rule("C-LEVEL1-BLANK", KIND_COMPLETE, INFO, "一级指标未填",
       "一级指标单元格为空，读取时按其下二级指标的名称推定了一级指标；请补填一级指标名称。", "RULES A2")
 def level1_blank(ctx: Ctx):
-    for p in ctx.sub.problems:
-        if p.code == "level1_inferred":
-            td = next((t for t in ctx.sub.tables if t.sheet == p.sheet), None)
-            yield Hit(td, None, p.message, sheet=p.sheet, cell=p.cell)
+    for td, p in problems(ctx, "level1_inferred"):
+        yield Hit(td, None, p.message, sheet=p.sheet, cell=p.cell)
 
 
 @rule("C-FORM-UNKNOWN", KIND_COMPLETE, WARNING, "表式未识别",
       "有自评表的标题，但其下的资金表头、指标表头都不是已知表式（见 docs/families.md）：说明识别到了什么、没识别到什么，"
       "这张表没有读取，也不据此报“缺少”或“未填写”。", "FAMILIES")
 def form_unknown(ctx: Ctx):
-    for p in ctx.sub.problems:
-        if p.code == "form_unknown":
-            yield Hit(None, None, p.message, expected="已知表式", found=p.found, sheet=p.sheet, cell=p.cell)
+    for _td, p in problems(ctx, "form_unknown"):
+        yield Hit(None, None, p.message, expected="已知表式", found=p.found, sheet=p.sheet, cell=p.cell)
 
 
 @rule("C-REVIEW-EMPTY", KIND_COMPLETE, INFO, "复核分列为空",
@@ -329,7 +320,5 @@ def review_empty(ctx: Ctx):
     for td in tables(ctx, "overall", "project"):
         rows = [i for i in ctx.inds(td) if "review" in i.row]
         if rows and all(i.row["review"].empty for i in rows):
-            first = min((i.row["review"] for i in rows), key=lambda v: (int(v.cell[len(v.cell.rstrip("0123456789")):] or 0)
-                                                                      if v.cell else 1 << 30))
-            yield Hit(td, first, f"{label_of(td)}的复核分列（{len(rows)} 行）都没有填写，待财政部门复核。",
+            yield Hit(td, rows[0].row["review"], f"{label_of(td)}的复核分列（{len(rows)} 行）都没有填写，待财政部门复核。",
                       expected="复核分", found=None)

@@ -11,7 +11,7 @@ from ..indicators import assess
 from ...model import Indicator, Val
 from ..engine import Ctx, Hit, rule
 from ...read.values import is_no_deviation
-from .common import (all_notes_silent, amount, has_notes, HUNDRED, label_of, _level1_rows, neq, number, pct,
+from .common import (all_notes_silent, amount, noted_indicators, HUNDRED, label_of, _level1_rows, neq, number, pct,
                      stated, tables, ZERO)
 
 
@@ -207,46 +207,37 @@ def qual_band(ctx: Ctx):
       "得分低于分值的指标，必须在“偏差原因分析及改进措施”中写明扣分原因和改进措施。", "RULES A11")
 def note_deducted_blank(ctx: Ctx):
     tol = ctx.profile.score_tolerance
-    for td in tables(ctx, "overall", "project"):
-        if not has_notes(td):
-            continue      # a rubric or list with no place for reasons
-        for i in ctx.inds(td):
-            d = _deducted(i, tol)
-            if d is not None and i.get("note").empty:
-                yield Hit(td, i.get("note"), f"“{i.name}”扣了 {fmt_value(d[0] - d[1])} 分，偏差原因分析为空。",
-                          expected="扣分原因及改进措施", found=None, key=f"{i.block}.note")
+    for td, i in noted_indicators(ctx):
+        d = _deducted(i, tol)
+        if d is not None and i.get("note").empty:
+            yield Hit(td, i.get("note"), f"“{i.name}”扣了 {fmt_value(d[0] - d[1])} 分，偏差原因分析为空。",
+                      expected="扣分原因及改进措施", found=None, key=f"{i.block}.note")
 
 
 @rule("D-NOTE-DEDUCTED-NONE", KIND_SCORING, WARNING, "扣分却写“无偏差”",
       "指标扣了分，偏差原因却写“无偏差”，前后矛盾：应写明扣分原因和改进措施。", "RULES A11")
 def note_deducted_none(ctx: Ctx):
     tol = ctx.profile.score_tolerance
-    for td in tables(ctx, "overall", "project"):
-        if not has_notes(td):
-            continue      # a rubric or list with no place for reasons
-        for i in ctx.inds(td):
-            d = _deducted(i, tol)
-            if d is not None and not i.get("note").empty and is_no_deviation(i.get("note").text()):
-                yield Hit(td, i.get("note"),
-                          f"“{i.name}”扣了 {fmt_value(d[0] - d[1])} 分，偏差原因却写“{i.get('note').text()}”。",
-                          expected="扣分原因及改进措施", found=i.get("note").text(), key=f"{i.block}.note")
+    for td, i in noted_indicators(ctx):
+        d = _deducted(i, tol)
+        if d is not None and not i.get("note").empty and is_no_deviation(i.get("note").text()):
+            yield Hit(td, i.get("note"),
+                      f"“{i.name}”扣了 {fmt_value(d[0] - d[1])} 分，偏差原因却写“{i.get('note').text()}”。",
+                      expected="扣分原因及改进措施", found=i.get("note").text(), key=f"{i.block}.note")
 
 
 @rule("D-NOTE-MISSED", KIND_SCORING, WARNING, "未达成目标但没有说明原因",
       "实际完成值未达到年度指标值时，应分析原因并提出改进措施。", "RULES A11、V10")
 def note_missed(ctx: Ctx):
-    for td in tables(ctx, "overall", "project"):
-        if not has_notes(td):
-            continue      # a rubric or list with no place for reasons
-        for i in ctx.inds(td):
-            if not is_no_deviation(i.get("note").text()):
-                continue
-            a = assess(i, ctx.profile)
-            if a.met is False:
-                yield Hit(td, i.get("note"),
-                          f"“{i.name}”目标 {i.get('target').text()}，实际 {i.get('actual').text()}，未达成，偏差原因却"
-                          + ("为空。" if i.get("note").empty else f"写“{i.get('note').text()}”。"),
-                          expected="未达成原因及改进措施", found=i.get("note").text() or None, key=f"{i.block}.note")
+    for td, i in noted_indicators(ctx):
+        if not is_no_deviation(i.get("note").text()):
+            continue
+        a = assess(i, ctx.profile)
+        if a.met is False:
+            yield Hit(td, i.get("note"),
+                      f"“{i.name}”目标 {i.get('target').text()}，实际 {i.get('actual').text()}，未达成，偏差原因却"
+                      + ("为空。" if i.get("note").empty else f"写“{i.get('note').text()}”。"),
+                      expected="未达成原因及改进措施", found=i.get("note").text() or None, key=f"{i.block}.note")
 
 
 @rule("D-NOTE-OVERACHIEVED", KIND_SCORING, WARNING, "大幅超额完成但没有说明",
@@ -254,22 +245,19 @@ def note_missed(ctx: Ctx):
       "（广西等地系统强制要求填写）。", "RULES A5、A11、DOMAIN 第 9 项")
 def note_over(ctx: Ctx):
     ratio = ctx.profile.over_ratio
-    for td in tables(ctx, "overall", "project"):
-        if not has_notes(td):
-            continue      # a rubric or list with no place for reasons
-        for i in ctx.inds(td):
-            if not is_no_deviation(i.get("note").text()):
-                continue
-            a = assess(i, ctx.profile)
-            if a.kind != "quantitative" or a.op not in (">=", ">") or a.ratio is None or a.target is None:
-                continue
-            if a.target > ZERO and a.ratio >= ratio:
-                times = f"约 {a.ratio.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} 倍" if a.ratio >= 2 else pct(a.ratio * HUNDRED, 0)
-                yield Hit(td, i.get("note"),
-                          f"“{i.name}”目标 {i.get('target').text()}，实际 {i.get('actual').text()}（{times}），"
-                          "远超目标却未说明原因，目标可能定得过低。",
-                          expected=f"<{pct(ratio * HUNDRED, 0)}或说明原因", found=i.get("note").text() or None,
-                          key=f"{i.block}.note")
+    for td, i in noted_indicators(ctx):
+        if not is_no_deviation(i.get("note").text()):
+            continue
+        a = assess(i, ctx.profile)
+        if a.kind != "quantitative" or a.op not in (">=", ">") or a.ratio is None or a.target is None:
+            continue
+        if a.target > ZERO and a.ratio >= ratio:
+            times = f"约 {a.ratio.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} 倍" if a.ratio >= 2 else pct(a.ratio * HUNDRED, 0)
+            yield Hit(td, i.get("note"),
+                      f"“{i.name}”目标 {i.get('target').text()}，实际 {i.get('actual').text()}（{times}），"
+                      "远超目标却未说明原因，目标可能定得过低。",
+                      expected=f"<{pct(ratio * HUNDRED, 0)}或说明原因", found=i.get("note").text() or None,
+                      key=f"{i.block}.note")
 
 
 @rule("D-NOTE-LOW-EXEC", KIND_SCORING, WARNING, "执行率偏低但没有说明原因",
