@@ -258,8 +258,12 @@ def _funds_header() -> tuple[Put, ...]:
         Put(C + i, text=label, style="header") for i, (_k, label, _kd, _s) in enumerate(FUNDS_COLUMNS)])
 
 
-def _funds_total_line(key_prefix: str, label: str, synonyms: tuple[str, ...]) -> Line:
-    items = [Put(B, text=label, style="label")]
+# The funds block's total row: its label, then what other tables write (short words only as a whole cell).
+FUNDS_TOTAL_LABELS = ("年度资金总额", "项目资金总额", "财政资金总额", "资金总额", "总额", "合计")
+
+
+def _funds_total_line(key_prefix: str) -> Line:
+    items = [Put(B, text=FUNDS_TOTAL_LABELS[0], style="label")]
     for i, (ckey, clabel, kind, syn) in enumerate(FUNDS_COLUMNS):
         col = C + i
         fkey = f"{key_prefix}.{ckey}"
@@ -473,7 +477,7 @@ def _overall() -> Table:
               Put(H, field=_f("year", "年度", YEAR, required=True), span=2, style="input"))),
         Section("funds", Put(A, text="年度预算申请（万元）", style="header"), (
             Line(_funds_header(), height=30, key="funds.header"),
-            _funds_total_line("funds.total", "年度资金总额", ("总额", "资金总额")),
+            _funds_total_line("funds.total"),
             *income,
         )),
         _goals(),
@@ -500,7 +504,7 @@ def _project() -> Table:
               Put(F, field=_f("unit", "实施单位", NAME, required=True, synonyms=("项目实施单位", "单位名称")), span=4, style="input"))),
         Section("funds", Put(A, text="项目资金（万元）", style="header"), (
             Line(_funds_header(), height=30, key="funds.header"),
-            _funds_total_line("funds.total", "年度资金总额", ("总额", "资金总额", "项目资金总额")),
+            _funds_total_line("funds.total"),
             *[_project_fund_line(k, ("其中：" if i == 0 else "") + label)
               for i, (k, label, _syn) in enumerate(PROJECT_FUND_ROWS)],
         )),

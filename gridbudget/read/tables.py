@@ -596,8 +596,7 @@ def _read_funds(grid: _Grid, td: TableData, header: tuple[int, dict[str, int]], 
     if "score" not in cols and "weight" not in cols:
         facts.append(families.FACT_FUNDS_UNSCORED)
     first_col = min(cols.values())
-    total = grid.first(lambda t: any(w in t for w in ("年度资金总额", "资金总额", "财政资金总额")) or t in ("总额", "合计"),
-                       hr + 1, end)
+    total = grid.first(_is_funds_total, hr + 1, end)
     if total is None:   # a funds block with no total label: its first row with an amount
         total = next(((r, first_col) for r in range(hr + 1, end + 1)
                       if any(_is_number_cell(sheet, r, c) for k, c in cols.items() if k in ("budget", "executed"))),
@@ -623,23 +622,30 @@ def _read_funds(grid: _Grid, td: TableData, header: tuple[int, dict[str, int]], 
     if sources:
         td.blocks["funds.sources"] = [{"label": _val(sheet, hr, c), "budget": _val(sheet, tr, c, unit)}
                                       for c in sources]
-    # the rows under the total: named fund sources (其中：当年财政拨款, 财政专户管理资金, 自治区补助 …)
     if kind == "project":
-        for rkey, label, syn in forms.PROJECT_FUND_ROWS:
-            words = [norm(w) for w in (label, *syn)]
-            hit = grid.first(lambda t, ws=words: any(w in t for w in ws), tr + 1, end)
-            if hit:
-                for ck in ("initial", "budget", "executed"):
-                    if ck in cols:
-                        put(f"funds.{rkey}.{ck}", hit[0], cols[ck])
-    elif grid.first(lambda t: any(w in t for w in ("当年财政拨款", "本年财政拨款", "上年结转")), tr + 1, end) is None:
+        _read_fund_rows(grid, td, cols, tr, end)
+    elif grid.first(lambda t: any(w in t for w in _PROJECT_FUND_WORDS), tr + 1, end) is None:
         # (an overall table laid out with a project's funding rows has no breakdowns to read)
         _read_breakdowns(grid, td, tr + 1, end, unit)
+
+
+def _read_fund_rows(grid: _Grid, td: TableData, cols: dict[str, int], tr: int, end: int) -> None:
+    """A project's rows under the funds total: the national 当年财政拨款 / 上年结转资金 / 其他资金 by
+    key, and every named source row (财政专户管理资金, 自治区补助 …) in the block ``funds.rows``."""
+    sheet, unit = grid.sheet, td.unit
+    for rkey, label, syn in forms.PROJECT_FUND_ROWS:
+        words = [norm(w) for w in (label, *syn)]
+        hit = grid.first(lambda t, ws=words: any(w in t for w in ws), tr + 1, end)
+        if hit:
+            for ck in ("initial", "budget", "executed"):
+                if ck in cols:
+                    td.fields[f"funds.{rkey}.{ck}"] = _val(sheet, hit[0], cols[ck], unit)
+    first_col = min(cols.values())
     rows = []
-    for r in range(tr + 1, end + 1 if kind == "project" else tr):   # (an overall table's rows are its breakdowns)
+    for r in range(tr + 1, end + 1):
         labels = [grid.text.get((r, c)) for c in grid.cols(r) if c < first_col and grid.text.get((r, c))]
-        label = next((t for t in reversed(labels) if t not in ("其中", "其中:")), None)
-        if label is None or label.startswith(("按收入性质", "按支出性质")):
+        label = next((t for t in reversed(labels) if t.rstrip(":：") != "其中"), None)
+        if label is None:
             continue
         row = {"label": Val(label, sheet.name, None)}
         row.update({ck: _val(sheet, r, c, unit) for ck, c in cols.items() if ck in ("initial", "budget", "executed", "rate")})
@@ -649,6 +655,13 @@ def _read_funds(grid: _Grid, td: TableData, header: tuple[int, dict[str, int]], 
         td.blocks["funds.rows"] = rows
 
 
+def _is_funds_total(t: str) -> bool:
+    return any(w in t if len(w) > 2 else w == t for w in _FUNDS_TOTAL_WORDS)
+
+
+_FUNDS_TOTAL_WORDS = tuple(norm(w) for w in forms.FUNDS_TOTAL_LABELS)
+# words only a project's funding rows use (其他资金 is also an income row of the overall table)
+_PROJECT_FUND_WORDS = tuple(norm(w) for k, label, syn in forms.PROJECT_FUND_ROWS if k != "other" for w in (label, *syn))
 _SOURCE_COLUMNS = frozenset(norm(w) for w in forms.FUND_SOURCE_COLUMNS)
 
 
