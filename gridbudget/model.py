@@ -188,7 +188,6 @@ class TableData:
     family: str = ""           # key of its table family (forms.families); "" = the kind's default
     columns: frozenset[str] = frozenset(INDICATOR_KEYS)   # indicator columns the table has
     stated: list[StatedWeight] = field(default_factory=list)
-    title_cell: Val | None = None
     misplaced: list[tuple[Val, str, str]] = field(default_factory=list)   # (二级 cell, its 一级, the 一级 it sits under)
     notes: list[tuple[str, int, int, str]] = field(default_factory=list)  # reader notes: (code, row, col, text)
 

@@ -323,8 +323,11 @@ def test_family_descriptions_are_consistent():
             assert sum(w for _k, w in f.level_weights) + (f.funds_weight or 0) == f.total, f.key
     for kind, key in families.DEFAULT_FAMILY.items():
         assert families.FAMILY_BY_KEY[key].kind == kind
-    assert families.detect("project", ["年度指标值", "实际完成值"]).key == "central-2020"
-    assert families.detect("project", ["指标性质", "年初目标值(a)"]).key == "provincial-20-80"
+    from gridbudget.read.tables import norm
+    assert families.detect("project", ["年度指标值", "实际完成值"], norm).key == "central-2020"
+    assert families.detect("project", [norm("指标性质"), norm("年初目标值（A）")], norm).key == "provincial-20-80"
+    assert families.detect("overall", [norm("得分系数"), families.FACT_NO_LEVELS], norm).key == "chongqing-flat"
+    assert families.detect("overall", [norm("得分系数")], norm).key == "central-2020-overall"    # levels: not a flat list
 
 
 # ---------------------------------------------------------------------------

@@ -20,9 +20,8 @@ the columns it has mean for the score.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import lru_cache
-from typing import Iterable
+from typing import Callable, Iterable
 
 # Facts the reader derives from a table besides its header words (see read/tables.py).
 FACT_WEIGHT_BEFORE_TARGET = "@分值在指标值前"
@@ -51,10 +50,6 @@ class Family:
     layout: str | None = None                  # forms table key with a template layout, when there is one
     example: tuple[tuple[str, ...], ...] = ()  # a few header rows as printed (docs picture)
     sources: tuple[str, ...] = ()
-
-    @property
-    def standard_weights(self) -> dict[str, Decimal]:
-        return {k: Decimal(w) for k, w in self.level_weights}
 
 
 _NATIONAL_SOURCE = "财预〔2020〕10号《项目支出绩效评价管理办法》附件 项目支出绩效自评表"
@@ -148,7 +143,7 @@ FAMILIES: tuple[Family, ...] = (
         "部门预算执行情况：年初预算数 / 全年（调整）预算数 / 全年执行数 / 执行率 / 执行率权重 / 执行率得分；"
         "指标平列一张表：年初指标值 / 调整指标值 / 全年完成值 / 得分系数 / 指标权重 / 指标得分 / 是否核心指标，"
         "没有一级、二级层次；指标得分 = 指标权重 × 得分系数。",
-        markers=("得分系数", "是否核心指标", "调整指标值"), rank=3,
+        markers=("得分系数", "是否核心指标", "调整指标值"), requires=(FACT_NO_LEVELS,), rank=3,
         level_weights=(), indicator_total=None,
         example=(("指标名称", "年初指标值", "调整指标值", "全年完成值", "得分系数", "指标权重", "指标得分", "是否核心指标"),),
         sources=("重庆市部门整体绩效自评表样",),
@@ -177,22 +172,21 @@ def family(key: str | None, kind: str = "project") -> Family:
 
 
 @lru_cache(maxsize=None)
-def _norm_markers(key: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    from ..read.values import normalize_text   # half-width, as the reader normalises header text
+def _norm_markers(key: str, normalize: Callable[[str], str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     f = FAMILY_BY_KEY[key]
-    n = lambda w: normalize_text(w).replace(" ", "")  # noqa: E731
-    return tuple(n(w) for w in f.markers), tuple(n(w) for w in f.requires)
+    return tuple(normalize(w) for w in f.markers), tuple(normalize(w) for w in f.requires)
 
 
-def detect(kind: str, facts: Iterable[str]) -> Family:
-    """The most specific family of ``kind`` whose markers appear in ``facts`` (normalised
-    header texts and reader facts); the kind's default family when none does."""
+def detect(kind: str, facts: Iterable[str], normalize: Callable[[str], str] = str) -> Family:
+    """The most specific family of ``kind`` whose markers appear in ``facts`` (header texts and
+    reader facts, normalised by ``normalize``, which is applied to the markers too); the kind's
+    default family when none does."""
     texts = tuple(facts)
     best = family(None, kind)
     for f in FAMILIES:
         if f.kind != kind or not (f.markers or f.requires) or f.rank <= best.rank:
             continue
-        markers, requires = _norm_markers(f.key)
+        markers, requires = _norm_markers(f.key, normalize)
         if requires and not all(any(r in t for t in texts) for r in requires):
             continue
         if markers and not any(m in t for m in markers for t in texts):

@@ -486,7 +486,6 @@ def _read_funds_table(grid: _Grid, r1: int, r2: int, kind: str) -> TableData:
     facts: list[str] = []
     title = grid.first(lambda t: _is_title(t) is not None, r1, min(r2, r1 + 2))
     if title is not None:
-        td.title_cell = _val(sheet, *title)
         facts.append(grid.text[title])
 
     _read_header(grid, r1, r2, put, _HEADER_LABELS[kind])
@@ -857,6 +856,8 @@ def _read_indicators(grid: _Grid, td: TableData, hr: int, top: int, cols: dict[s
         facts.append(families.FACT_WEIGHT_BEFORE_TARGET)
     if "target" not in cols and "actual" not in cols:
         facts.append(families.FACT_NO_TARGET)
+    if not {"l0", "l1", "l2"} & cols.keys():
+        facts.append(families.FACT_NO_LEVELS)
     td.columns = td.columns | {k for k in cols if k not in _EXTRA_KEYS}
     first_col = min(cols.values())
     # points of the whole indicator block, in a label left of the grid ("年度绩效目标（80分）")
@@ -994,7 +995,7 @@ def _total_row(grid: _Grid, td: TableData, r: int, cols: dict[str, int]) -> None
 
 def _place_family(td: TableData, facts: list[str]) -> None:
     """Name the table's family; weights implied by the scores where the family has no 分值 column."""
-    fam = families.detect(td.kind, [norm(t) for t in facts if t])
+    fam = families.detect(td.kind, [norm(t) for t in facts if t], norm)
     td.family = fam.key
     dev = td.fields.get("text.deviation")
     if "note" not in td.columns and dev is not None:
