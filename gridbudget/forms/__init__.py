@@ -353,15 +353,22 @@ def _total_line() -> Line:
     weight = "+".join(["{funds.total.weight}"] + [f"{{ind.{k}.weight_total}}" for k, *_ in LEVEL1])
     score = "+".join(["{funds.total.score}"] + [f"{{ind.{k}.score_total}}" for k, *_ in LEVEL1])
     return Line((
-        Put(A, text="总分", style="header", span=6),
+        Put(A, text=TOTAL_LABELS[0], style="header", span=6),
         Put(G, field=_f("total.weight", "总分（分值）", WEIGHT, formula=weight), style="formula"),
         Put(H, field=_f("total.score", "总分（得分）", SCORE, formula=score), style="formula"),
         Put(I, style="blank"),
     ), key="total", height=22)
 
 
+# The signature line under a table; other provinces sign with more roles (the reader stops at any).
+SIGNATURE_LABELS = ("填表人", "填报日期", "联系电话", "单位负责人签字")
+OTHER_SIGNATURE_LABELS = ("单位负责人", "项目负责人", "财务负责人", "单位主要负责人", "单位领导审签", "审核人")
+# The total row of an indicator grid: its label, then what other tables write.
+TOTAL_LABELS = ("总分", "合计", "总计", "综合得分")
+
+
 def _footer(ncols: int) -> Line:
-    return Line((Put(A, text="填表人：              填报日期：              联系电话：              单位负责人签字：",
+    return Line((Put(A, text="              ".join(f"{w}：" for w in SIGNATURE_LABELS),
                      span=ncols, style="footer"),), height=24, key="footer")
 
 

@@ -523,8 +523,8 @@ def _read_funds_table(grid: _Grid, r1: int, r2: int, kind: str) -> TableData:
 _WEIGHT_IN_LABEL = re.compile(r"[(（]?\s*(\d+(?:\.\d+)?)\s*分\s*[)）]?\s*$")
 _POINTS_IN_HEADER = re.compile(r"(\d+(?:\.\d+)?)\s*分")
 _HEADER_TOTAL = re.compile("(?:" + "|".join(forms.HEADER_TOTAL_WORDS) + r")[:：]?\s*(\d+(?:\.\d+)?)\s*分?")
-_TOTAL_WORDS = ("总分", "合计", "总计", "综合得分")
-_STOP_WORDS = ("填表人", "单位负责人", "项目负责人", "财务负责人", "单位主要负责人", "单位领导审签", "审核人", "联系电话")
+_TOTAL_WORDS = forms.TOTAL_LABELS
+_STOP_WORDS = forms.SIGNATURE_LABELS + forms.OTHER_SIGNATURE_LABELS
 _EXTRA_KEYS = {k for k, *_ in forms.INDICATOR_EXTRA_COLUMNS}
 _ALL_INDICATOR_COLUMNS = forms.INDICATOR_EXTRA_COLUMNS + forms.INDICATOR_COLUMNS
 
@@ -765,7 +765,7 @@ def _level1_of(l2key: str) -> str:
 
 
 _OPERATORS = {"≥": "≥", ">=": "≥", "≧": "≥", "大于等于": "≥", "不低于": "≥", "≤": "≤", "<=": "≤", "≦": "≤",
-              "小于等于": "≤", "不高于": "≤", "不超过": "≤", "=": "=", "＝": "=", "﹦": "=", "等于": "=", ">": ">",
+              "小于等于": "≤", "不高于": "≤", "不超过": "≤", "=": "=", "＝": "=", "等于": "=", ">": ">",
               "＞": ">", "大于": ">", "<": "<", "＜": "<", "小于": "<"}
 
 

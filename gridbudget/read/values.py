@@ -45,6 +45,9 @@ _NORMALIZE_TABLE.update(
         0x1680: " ",
         0x205F: " ",
         **{i: " " for i in range(0x2000, 0x200B)},  # en/em/thin/hair spaces
+        0xFE66: "=",  # small equals sign (﹦), as some provinces type 指标性质
+        0xFE64: "<",  # small less-than / greater-than
+        0xFE65: ">",
         0xFFE5: "¥",  # full-width yen/yuan sign
         0xFFE0: "¢",
         0xFFE1: "£",
