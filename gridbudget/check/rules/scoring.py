@@ -300,9 +300,10 @@ def weight_label(ctx: Ctx):
     tol = ctx.profile.score_tolerance
     for td in tables(ctx, "overall", "project"):
         for sw in td.stated:
-            if sw.children and len(sw.children) > 1 or (sw.children and not sw.rows):
+            covered = {id(r) for c in sw.children for r in c.rows}
+            if sw.children and all(id(r) in covered for r in sw.rows):     # the level below states its points
                 parts = [c.weight for c in sw.children]
-                how = "、".join(f"{c.label}{fmt_value(c.weight)}" for c in sw.children)
+                how = "、".join(f"{c.label} {fmt_value(c.weight)} 分" for c in sw.children) + "，"
             else:
                 parts = [number(r.get("weight")) for r in sw.rows]
                 if not parts or any(p is None for p in parts):
