@@ -630,18 +630,22 @@ def _read_funds(grid: _Grid, td: TableData, header: tuple[int, dict[str, int]], 
 
 def _read_fund_rows(grid: _Grid, td: TableData, cols: dict[str, int], tr: int, end: int) -> None:
     """A project's rows under the funds total: the national 当年财政拨款 / 上年结转资金 / 其他资金 by
-    key, and every named source row (财政专户管理资金, 自治区补助 …) in the block ``funds.rows``."""
+    key, and every other named source row (财政专户管理资金, 自治区补助 …) in the block ``funds.rows``."""
     sheet, unit = grid.sheet, td.unit
+    keyed = set()
     for rkey, label, syn in forms.PROJECT_FUND_ROWS:
         words = [norm(w) for w in (label, *syn)]
         hit = grid.first(lambda t, ws=words: any(w in t for w in ws), tr + 1, end)
         if hit:
+            keyed.add(hit[0])
             for ck in ("initial", "budget", "executed"):
                 if ck in cols:
                     td.fields[f"funds.{rkey}.{ck}"] = _val(sheet, hit[0], cols[ck], unit)
     first_col = min(cols.values())
     rows = []
     for r in range(tr + 1, end + 1):
+        if r in keyed:
+            continue            # read above by its key: each cell is read once
         labels = [grid.text.get((r, c)) for c in grid.cols(r) if c < first_col and grid.text.get((r, c))]
         label = next((t for t in reversed(labels) if t.rstrip(":：") != "其中"), None)
         if label is None:
