@@ -357,5 +357,7 @@ def test_corpus(tmp_path):
         want = next(v for k, v in expected.items() if given.startswith(k))
         r = subprocess.run([sys.executable, "-m", "gridbudget", "validate", str(out / f"{case.stem}.xlsx"),
                             "--format", "json"], capture_output=True, text=True, timeout=120)
-        tables = json.loads(r.stdout)["files"][0]["tables"]
-        assert tables and {t["family"] for t in tables} == {want}, (case.stem, tables)
+        got = json.loads(r.stdout)["files"][0]
+        assert got["tables"] and {t["family"] for t in got["tables"]} == {want}, (case.stem, got["tables"])
+        placed = [(f["code"], f["sheet"], f["cell"]) for f in got["findings"] if f["cell"]]
+        assert len(placed) == len(set(placed)), (case.stem, "a cell read twice gives the same finding twice")
