@@ -361,3 +361,17 @@ def test_corpus(tmp_path):
         assert got["tables"] and {t["family"] for t in got["tables"]} == {want}, (case.stem, got["tables"])
         placed = [(f["code"], f["sheet"], f["cell"]) for f in got["findings"] if f["cell"]]
         assert len(placed) == len(set(placed)), (case.stem, "a cell read twice gives the same finding twice")
+
+
+@pytest.mark.parametrize("rows", [P2080, _DM_ROWS], ids=["20-80", "decision-management"])
+def test_scored_and_annotated_copies_of_other_families(tmp_path, rows):
+    """The copies a reviewer opens are written for families without the standard 一级 columns too."""
+    import openpyxl
+
+    exe = str(Path(sys.executable).parent / "gridbudget")
+    src = build(tmp_path, rows)
+    for args, out in ((["score", str(src), "-o"], tmp_path / "scored.xlsx"),
+                      (["validate", str(src), "--annotate"], tmp_path / "annotated.xlsx")):
+        r = subprocess.run([exe, *args, str(out)], capture_output=True, text=True)
+        assert "Traceback" not in r.stderr and r.returncode in (0, 1), r.stderr
+        assert openpyxl.load_workbook(out).sheetnames[0] in ("评分汇总", "审核结果")

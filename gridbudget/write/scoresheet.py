@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from .. import __version__, forms
 from ..check.findings import Report
 from ..score.engine import SubmissionScore, TableScore
 
@@ -57,8 +57,9 @@ def table_row(ts: TableScore) -> dict[str, Any]:
         "rate": None if ts.rate is None else ts.rate.quantize(Decimal("0.01")),
         "exec_weight": ts.exec_weight, "exec_self": ts.exec_self, "exec_recomputed": ts.exec_recomputed,
         "exec_basis": ts.exec_basis, "exec_flag": ts.exec_flag,
-        **{f"{k}_self": l1[k].self_score for k in l1}, **{f"{k}_recomputed": l1[k].recomputed for k in l1},
-        **{f"{k}_weight": l1[k].weight for k in l1},
+        # every standard 一级 (a family without them leaves these columns empty)
+        **{f"{k}_{what}": getattr(l1[k], attr) if k in l1 else None for k, *_ in forms.LEVEL1
+           for what, attr in (("self", "self_score"), ("recomputed", "recomputed"), ("weight", "weight"))},
         "total_self": ts.total_self, "total_recomputed": ts.total_recomputed, "difference": ts.diff,
         "grade_self": ts.grade_self, "grade_recomputed": ts.grade_recomputed,
     }
