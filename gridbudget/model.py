@@ -281,6 +281,11 @@ class Submission:
     def tables(self) -> list[TableData]:
         return [t for t in (self.basic, self.overall) if t is not None] + list(self.projects)
 
+    def tables_read(self) -> list[dict]:
+        """Each table read, with the family it was recognised as (text, JSON, export)."""
+        return [{"sheet": t.sheet, "kind": t.kind, "name": t.display_name, "family": t.fam.key,
+                 "family_name": t.fam.name, "source": t.source} for t in self.tables]
+
     @property
     def tables_found(self) -> list[str]:
         out = []

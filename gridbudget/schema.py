@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import forms
+from .forms import families
 from .submission import SCHEMA_ID, SCHEMA_VERSION, _table_keys
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -235,6 +236,13 @@ def submission_schema() -> dict[str, Any]:
                          "items": {"$ref": "#/$defs/project"}},
             "tables_found": {"title": "工作簿中找到的表", "type": "array",
                              "items": {"enum": list(forms.TABLES)}, "uniqueItems": True},
+            "tables": {"title": "读取的每张表及其表式（gridbudget/forms/families.py）", "type": "array",
+                       "items": {"type": "object", "properties": {
+                           "sheet": {"type": "string"}, "kind": {"enum": list(forms.TABLES)},
+                           "name": {"type": "string"},
+                           "family": {"enum": [f.key for f in families.FAMILIES]},
+                           "family_name": {"type": "string"}, "source": {"enum": ["template", "layout"]}},
+                           "required": ["sheet", "kind", "family"]}},
             "file": {"title": "读取的文件", "type": "string"},
             "sources": _sources_schema(),
             "problems": _problems_schema(),

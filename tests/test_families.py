@@ -375,3 +375,14 @@ def test_scored_and_annotated_copies_of_other_families(tmp_path, rows):
         r = subprocess.run([exe, *args, str(out)], capture_output=True, text=True)
         assert "Traceback" not in r.stderr and r.returncode in (0, 1), r.stderr
         assert openpyxl.load_workbook(out).sheetnames[0] in ("评分汇总", "审核结果")
+
+
+def test_export_names_the_family(tmp_path):
+    import jsonschema
+
+    from gridbudget.read.export import export_submission
+    from gridbudget.schema import submission_schema
+
+    out = json.loads(json.dumps(export_submission(read_submission(build(tmp_path, P2080))), default=str))
+    assert [(t["kind"], t["family"]) for t in out["tables"]] == [("project", "provincial-20-80")]
+    jsonschema.Draft202012Validator(submission_schema()).validate(out)

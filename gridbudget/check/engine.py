@@ -108,13 +108,8 @@ def validate_submission(sub: Submission, profile: Profile | None = None, *,
                         previous: Submission | None = None, report: str | None = None) -> Report:
     findings = run_rules(sub, profile, previous=previous, report=report)
     return Report(file=sub.file, findings=findings, tables_found=sub.tables_found, unit=sub.unit, year=sub.year,
-                  file_kind=sub.file_kind, tables=tables_read(sub))
+                  file_kind=sub.file_kind, tables=sub.tables_read())
 
-
-def tables_read(sub: Submission) -> list[dict]:
-    """Each table read, with the family it was recognised as (text, JSON and summary views)."""
-    return [{"sheet": t.sheet, "kind": t.kind, "name": t.display_name, "family": t.fam.key,
-             "family_name": t.fam.name, "source": t.source} for t in sub.tables]
 
 
 def validate_file(path: str | Path, profile: Profile | None = None, *, previous: str | Path | None = None,

@@ -136,7 +136,8 @@ def export_submission(sub: Submission, *, with_sources: bool = True) -> dict[str
     out["projects"] = [p for p, _s in projects]
     sources["projects"] = [s for _p, s in projects]
     out["tables_found"] = sub.tables_found
-    if with_sources:
+    if with_sources:                  # what was read, and how: not data to fill back
+        out["tables"] = sub.tables_read()
         out["file"] = sub.file
         out["sources"] = sources
         out["problems"] = [{"code": p.code, "message": p.message, "sheet": p.sheet, "cell": p.cell}
