@@ -386,3 +386,21 @@ def test_export_names_the_family(tmp_path):
     out = json.loads(json.dumps(export_submission(read_submission(build(tmp_path, P2080))), default=str))
     assert [(t["kind"], t["family"]) for t in out["tables"]] == [("project", "provincial-20-80")]
     jsonschema.Draft202012Validator(submission_schema()).validate(out)
+
+
+def test_summary_names_each_projects_family(tmp_path):
+    import openpyxl
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    build(inbox, P2080, name="a")
+    build(inbox, _DM_ROWS, name="b")
+    out = tmp_path / "汇总.xlsx"
+    r = subprocess.run([str(Path(sys.executable).parent / "gridbudget"), "summarize", str(inbox), "-o", str(out)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    ws = openpyxl.load_workbook(out)["项目"]
+    head = [c.value for c in ws[1]]
+    fams = sorted(row[head.index("表式")] for row in ws.iter_rows(min_row=2, values_only=True) if row[0])
+    assert fams == sorted([families.FAMILY_BY_KEY["provincial-20-80"].name,
+                           families.FAMILY_BY_KEY["decision-management"].name])

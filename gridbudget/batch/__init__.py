@@ -205,7 +205,8 @@ def process_one(inp: Input, profile_name: str | None, timeout: float) -> UnitRes
                 continue
             e, w = per_sheet.get(ts.table.sheet, [0, 0])
             res.projects.append({
-                "name": ts.name, "sheet": ts.table.sheet, "department": ts.table.get("department").text(),
+                "name": ts.name, "sheet": ts.table.sheet, "family": ts.table.fam.name,
+                "department": ts.table.get("department").text(),
                 "budget": _q(ts.budget), "executed": _q(ts.executed), "rate": _q(ts.rate),
                 "total_self": ts.total_self, "total_recomputed": ts.total_recomputed, "difference": ts.diff,
                 "grade": ts.grade_recomputed, "grade_self": ts.grade_self, "errors": e, "warnings": w,

@@ -28,7 +28,7 @@ UNIT_COLUMNS = (
 )
 PROJECT_COLUMNS = (
     ("department", "主管部门", 22), ("unit", "单位", 30), ("name", "项目名称", 30), ("sheet", "工作表", 16),
-    ("budget", "全年预算数（万元）", 12), ("executed", "全年执行数（万元）", 12), ("rate", "执行率", 9),
+    ("family", "表式", 24), ("budget", "全年预算数（万元）", 12), ("executed", "全年执行数（万元）", 12), ("rate", "执行率", 9),
     ("total_self", "自评总分", 9), ("total_recomputed", "重算总分", 9), ("difference", "差额", 8),
     ("grade", "等级", 7), ("errors", "错误", 7), ("warnings", "警告", 7), ("file", "文件名", 40),
 )
@@ -76,7 +76,7 @@ def project_rows(batch: BatchResult) -> Iterator[dict[str, Any]]:
             break
         for p in r.projects:
             yield {"department": r.department or NO_DEPARTMENT, "unit": r.unit or NO_UNIT,
-                   **{k: p.get(k) for k in ("name", "sheet", "budget", "executed", "rate", "total_self",
+                   **{k: p.get(k) for k in ("name", "sheet", "family", "budget", "executed", "rate", "total_self",
                                             "total_recomputed", "difference", "grade", "errors", "warnings")},
                    "file": r.name}
 
