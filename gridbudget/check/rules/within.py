@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterator
 
@@ -11,6 +12,7 @@ from ..findings import ERROR, INFO, KIND_WITHIN, WARNING
 from ..findings import fmt_value
 from ...model import TableData
 from ..engine import Ctx, Hit, rule
+from ..indicators import money_of
 from .common import amount, BASIC_COLS, FUND_COLS, HUNDRED, money, neq, number, pct, stated, tables, ZERO
 
 
@@ -320,8 +322,6 @@ def project_no_budget(ctx: Ctx):
 # ---------------------------------------------------------------------------
 _PLAIN_NUMBER = re.compile(r"[-+]?[0-9]+(?:\.[0-9]+)?")
 _RATE_TEXT = re.compile(r"[-+]?[0-9]+(?:\.[0-9]+)?%?")
-# money units of a quantity, as powers of ten of 元 (values are compared in 万元)
-_MONEY_UNIT_EXP = {"元": 0, "千元": 3, "万元": 4, "亿元": 8}
 _PER_UNIT = re.compile(r"[/／每均]|单价|单位成本|标准")
 _OP_WORDS = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}
 
@@ -428,10 +428,6 @@ def actual_as_target(ctx: Ctx):
                       f"应填写实际达到的数值。", expected="实际数值", found=v.text(), key=f"{i.block}.actual")
 
 
-def _wan(value: Decimal, unit: str) -> Decimal:
-    return value.scaleb(_MONEY_UNIT_EXP[unit] - 4)
-
-
 def _money_wan(v, munit: str = "") -> Decimal | None:
     """An indicator value as an amount in 万元 when it is money (元/万元/万/亿元, or 度量单位 元…), else None."""
     if v is None or v.empty:
@@ -439,16 +435,13 @@ def _money_wan(v, munit: str = "") -> Decimal | None:
     q = v.quantity()
     if q.error or q.value is None or q.qualitative:
         return None
-    if q.unit in _MONEY_UNIT_EXP:
-        return _wan(q.value, q.unit)
-    if q.unit is None:
-        if isinstance(v.raw, str):
-            a = v.amount()
-            if a.value is not None and a.unit_seen is not None:
-                return a.value
-        if munit in _MONEY_UNIT_EXP:
-            return _wan(q.value, munit)
-    return None
+    if q.unit is not None:
+        return money_of(q)
+    if isinstance(v.raw, str):
+        a = v.amount()
+        if a.value is not None and a.unit_seen is not None:
+            return a.value
+    return money_of(replace(q, unit=munit)) if munit else None
 
 
 def _munit(i) -> str:
