@@ -18,7 +18,6 @@ than a value silently dropped by ``fill``.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,6 @@ from .submission import SCHEMA_ID, SCHEMA_VERSION, _table_keys
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 # How labels holding {year}/{prev_year}/{unit} read when no particular year is meant.
-_LABEL_WORDS = {"year": "本", "prev_year": "上", "unit": "本单位"}
 
 # JSON types per kind of value (forms.KIND_LABELS gives the Chinese name of each kind).
 _KIND_TYPES: dict[str, list[str]] = {
@@ -59,19 +57,11 @@ _KIND_HINTS = {
     forms.NAME: "文字",
 }
 
-_NUMBERING = re.compile(r"^\s*(?:其中[:：]\s*)?(?:[0-9一二三四五六七八九十]+[、.．]\s*)?(?:其中[:：]\s*)?")
-
-
 def _words(text: str) -> str:
     """A form label with its {year} placeholders in words ("{year}年预算数" -> "本年预算数")."""
-    return text.format_map(_LABEL_WORDS) if "{" in text else text
+    return text.format_map(forms.LABEL_WORDS) if "{" in text else text
 
 
-def _clean_label(text: str) -> str:
-    """A row label as a title: no surrounding blanks, numbering, "其中：" or trailing colon."""
-    t = _words(text).strip()
-    t = _NUMBERING.sub("", t, count=1)
-    return t.strip().rstrip(":：")
 
 
 def _field_schema(field: forms.Field) -> dict[str, Any]:
@@ -104,8 +94,8 @@ def _titles(table: forms.Table) -> dict[str, str]:
         if isinstance(part, forms.Line):
             if part.key:
                 text = next((it.text for it in part.items if it.field is None and it.text), None)
-                if text and _clean_label(text):
-                    out.setdefault(part.key, _clean_label(text))
+                if text and forms.plain_label(text):
+                    out.setdefault(part.key, forms.plain_label(text))
         elif isinstance(part, forms.Repeat):
             out.setdefault(part.key, part.label)
         else:
@@ -114,7 +104,7 @@ def _titles(table: forms.Table) -> dict[str, str]:
                 if lab.field is not None and isinstance(lab.field.default, str):
                     out.setdefault(part.key, lab.field.default)
                 elif lab.field is None and lab.text:
-                    out.setdefault(part.key, _clean_label(lab.text))
+                    out.setdefault(part.key, forms.plain_label(lab.text))
             for p in part.parts:
                 walk(p)
 

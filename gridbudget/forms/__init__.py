@@ -3,17 +3,22 @@
 Everything that knows where a value lives derives from this module: the template
 writer (rows, labels, merges, formulas, defined names), the template reader (defined
 names), the label reader (official labels and their synonyms), the validator's cell
-references and the summaries (labels and kinds).
+references, arithmetic and messages, and the summaries (labels and kinds).
 
 Columns are declared here and nowhere else; rows are derived by walking a table's
-parts in order (see :func:`layout`). Formulas are written in terms of field keys:
-``{staff.actual}`` is the cell of that field, ``{range:ind.output@weight}`` the range of
-the column of the field ``weight`` across every repeated row of the section or block
-``ind.output``, and ``$c`` stands for the column key of a per-column row.
+parts in order (see :func:`layout`). A computed field carries its *relation* as data
+(:class:`Sum`, :class:`Ratio`) over field keys: ``staff.actual`` is the cell of that field,
+``range:ind.output@weight`` the column of the field ``weight`` across every repeated row
+of the section or block ``ind.output``, and ``$c`` stands for the column key of a
+per-column row. The template writes a relation as an Excel formula
+(:attr:`Field.formula`); the checks evaluate the same relation on the values read
+(``check/rules/common.py``: ``sum_terms``, and the rate rules), so a sum or a rate is
+declared once. The table families other provinces publish are in :mod:`.families`.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field as dc_field
 from functools import lru_cache
 from typing import Iterator, Union
@@ -45,21 +50,54 @@ A, B, C, D, E, F, G, H, I = range(9)
 
 
 @dataclass(frozen=True)
+class Sum:
+    """A total: the sum of its parts, each a field key or ``range:BLOCK@COLUMN`` (a column of the
+    repeated rows of a block or section). ``$c`` stands for the column key of a per-column row."""
+
+    parts: tuple[str, ...]
+
+    def formula(self) -> str:
+        return "+".join(f"SUM({{{p}}})" if p.startswith("range:") else f"{{{p}}}" for p in self.parts)
+
+    def column(self, c: str) -> "Sum":
+        return Sum(tuple(p.replace("$c", c) for p in self.parts))
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A rate: numerator ÷ denominator, left empty while the denominator is not positive."""
+
+    num: str
+    den: str
+
+    def formula(self) -> str:
+        return f'IF(N({{{self.den}}})>0,{{{self.num}}}/{{{self.den}}},"")'
+
+
+Relation = Union[Sum, Ratio]
+
+
+@dataclass(frozen=True)
 class Field:
-    """One value a person types or a formula computes."""
+    """One value a person types or a relation computes."""
 
     key: str                      # relative to its table or block, e.g. "staff.actual"
     label: str                    # the official Chinese label
     kind: str
-    formula: str | None = None    # template formula in field keys; None: a person types it
+    relation: Relation | None = None   # how it is computed (the template formula and the checks' arithmetic)
     required: bool = False
     synonyms: tuple[str, ...] = ()
     default: object = None        # pre-filled value in a blank template
     prompt: str | None = None     # input message shown by Excel/WPS
 
     @property
+    def formula(self) -> str | None:
+        """The template formula, in field keys (resolved to A1 references by the template writer)."""
+        return self.relation.formula() if self.relation is not None else None
+
+    @property
     def computed(self) -> bool:
-        return self.formula is not None
+        return self.relation is not None
 
 
 @dataclass(frozen=True)
@@ -226,10 +264,29 @@ PROJECT_FUND_ROWS = (
 
 
 # ---------------------------------------------------------------------------
+# Labels as words (messages, schema titles, the reader's row names)
+# ---------------------------------------------------------------------------
+LABEL_WORDS = {"year": "本", "prev_year": "上", "unit": "本单位"}
+_NUMBERING = re.compile(r"^(?:其中[:：]?)?\s*(?:[(（]?[0-9一二三四五六七八九十]+[)）、.．]|[0-9]+\s)?\s*(?:其中[:：]?)?")
+
+
+def strip_numbering(s: str) -> str:
+    """'1、业务工作经费' -> '业务工作经费'; '其中：公车购置' -> '公车购置'."""
+    return _NUMBERING.sub("", s, count=1).strip(":：")
+
+
+def plain_label(text: str) -> str:
+    """A form label as words: {year} placeholders in words ("{year}年预算数" -> "本年预算数"), no
+    surrounding blanks, numbering, "其中：" or trailing colon."""
+    t = text.format_map(LABEL_WORDS) if "{" in text else text
+    return strip_numbering(t.strip()).strip().rstrip(":：")
+
+
+# ---------------------------------------------------------------------------
 # Builders (small functions that keep the declarations below readable)
 # ---------------------------------------------------------------------------
-def _f(key, label, kind, *, formula=None, required=False, synonyms=(), default=None, prompt=None):
-    return Field(key, label, kind, formula, required, tuple(synonyms), default, prompt)
+def _f(key, label, kind, *, relation=None, required=False, synonyms=(), default=None, prompt=None):
+    return Field(key, label, kind, relation, required, tuple(synonyms), default, prompt)
 
 
 _MONEY_PROMPT = "请填写金额，单位万元，保留两位小数；没有发生的填 0 或留空。"
@@ -237,19 +294,19 @@ _SCORE_PROMPT = "得分应在 0 与本行分值之间。"
 _WEIGHT_PROMPT = "分值为 0 到 100 之间的数。"
 
 
-def _money_row(key: str, label: str, cols, *, col0: int, formula: str | None = None,
+def _money_row(key: str, label: str, cols, *, col0: int, total: Sum | None = None,
                dash_first: bool = False, label_style: str = "label", span: int = 1) -> Line:
-    """A label in column A and one money field per column of ``cols``."""
+    """A label in column A and one money field per column of ``cols`` (a ``total`` per column)."""
     items = [Put(A, text=label, style=label_style, span=span)]
     for i, (ckey, clabel) in enumerate(cols):
         col = col0 + i
         if dash_first and i == 0:
             items.append(Put(col, text="——", style="label"))
             continue
-        fml = formula.replace("$c", ckey) if formula else None
+        rel = total.column(ckey) if total else None
         items.append(Put(col, field=_f(f"{key}.{ckey}", f"{label.strip('：:')}（{clabel}）", MONEY,
-                                       formula=fml, prompt=None if fml else _MONEY_PROMPT),
-                         style="formula" if fml else "input"))
+                                       relation=rel, prompt=None if rel else _MONEY_PROMPT),
+                         style="formula" if rel else "input"))
     return Line(tuple(items), key=key)
 
 
@@ -269,7 +326,7 @@ def _funds_total_line(key_prefix: str) -> Line:
         fkey = f"{key_prefix}.{ckey}"
         if ckey == "rate":
             fld = _f(fkey, "执行率", RATE, synonyms=syn,
-                     formula=f"IF(N({{{key_prefix}.budget}})>0,{{{key_prefix}.executed}}/{{{key_prefix}.budget}},\"\")")
+                     relation=Ratio(f"{key_prefix}.executed", f"{key_prefix}.budget"))
             items.append(Put(col, field=fld, style="formula"))
         elif ckey == "weight":
             items.append(Put(col, field=_f(fkey, "分值", WEIGHT, synonyms=syn, default=EXEC_RATE_WEIGHT,
@@ -341,21 +398,21 @@ def _indicator_tree() -> Section:
         level1_parts.append(Line((
             Put(B, text=f"{l1name}小计（标准分值{l1weight}分）", span=5, style="label"),
             Put(G, field=_f(f"ind.{l1key}.weight_total", f"{l1name}分值小计", WEIGHT,
-                            formula=f"SUM({{range:ind.{l1key}@weight}})"), style="formula"),
+                            relation=Sum((f"range:ind.{l1key}@weight",))), style="formula"),
             Put(H, field=_f(f"ind.{l1key}.score_total", f"{l1name}得分小计", SCORE,
-                            formula=f"SUM({{range:ind.{l1key}@score}})"), style="formula"),
+                            relation=Sum((f"range:ind.{l1key}@score",))), style="formula"),
             Put(I, style="blank"),
         ), key=f"ind.{l1key}.subtotal"))
     return Section("ind", Put(A, text="绩效指标", style="header"), tuple(level1_parts))
 
 
 def _total_line() -> Line:
-    weight = "+".join(["{funds.total.weight}"] + [f"{{ind.{k}.weight_total}}" for k, *_ in LEVEL1])
-    score = "+".join(["{funds.total.score}"] + [f"{{ind.{k}.score_total}}" for k, *_ in LEVEL1])
+    weight = Sum(("funds.total.weight", *[f"ind.{k}.weight_total" for k, *_ in LEVEL1]))
+    score = Sum(("funds.total.score", *[f"ind.{k}.score_total" for k, *_ in LEVEL1]))
     return Line((
         Put(A, text=TOTAL_LABELS[0], style="header", span=6),
-        Put(G, field=_f("total.weight", "总分（分值）", WEIGHT, formula=weight), style="formula"),
-        Put(H, field=_f("total.score", "总分（得分）", SCORE, formula=score), style="formula"),
+        Put(G, field=_f("total.weight", "总分（分值）", WEIGHT, relation=weight), style="formula"),
+        Put(H, field=_f("total.score", "总分（得分）", SCORE, relation=score), style="formula"),
         Put(I, style="blank"),
     ), key="total", height=22)
 
@@ -382,9 +439,9 @@ BASIC_COLUMN_SYNONYMS = {"prev_final": ("上年决算数", "上年决算"), "bud
 
 def _basic() -> Table:
     cols = _BASIC_COLS
-    sangong = "{car.$c}+{abroad.$c}+{reception.$c}"
-    car = "{car_purchase.$c}+{car_operation.$c}"
-    projects = "SUM({range:projects@$c})+SUM({range:special_funds@$c})"
+    sangong = Sum(("car.$c", "abroad.$c", "reception.$c"))
+    car = Sum(("car_purchase.$c", "car_operation.$c"))
+    projects = Sum(("range:projects@$c", "range:special_funds@$c"))
     parts: list[Part] = [
         Line((Put(A, text="{year}年度部门整体支出绩效评价基础数据表", span=7, style="title"),), height=30),
         Line((Put(A, text="填报单位：", style="label"),
@@ -400,17 +457,17 @@ def _basic() -> Table:
               Put(C, field=_f("staff.actual", "实际在职人数", COUNT, required=True,
                               synonyms=("在职人数", "实有人数")), style="input"),
               Put(D, field=_f("staff.rate", "控制率", RATE, synonyms=("人员控制率", "财政供养人员控制率"),
-                              formula="IF(N({staff.authorized})>0,{staff.actual}/{staff.authorized},\"\")"),
+                              relation=Ratio("staff.actual", "staff.authorized")),
                   style="formula"))),
         Line((Put(A, text="经费控制情况（万元）", style="header"),
               *[Put(B + i, text=label, style="header") for i, (_k, label) in enumerate(cols)]), height=30),
-        _money_row("sangong", "三公经费", cols, col0=B, formula=sangong),
-        _money_row("car", "   1、公务用车购置和维护经费", cols, col0=B, formula=car),
+        _money_row("sangong", "三公经费", cols, col0=B, total=sangong),
+        _money_row("car", "   1、公务用车购置和维护经费", cols, col0=B, total=car),
         _money_row("car_purchase", "       其中：公车购置", cols, col0=B),
         _money_row("car_operation", "             公车运行维护", cols, col0=B),
         _money_row("abroad", "   2、出国经费", cols, col0=B),
         _money_row("reception", "   3、公务接待", cols, col0=B),
-        _money_row("projects_total", "项目支出：", cols, col0=B, formula=projects),
+        _money_row("projects_total", "项目支出：", cols, col0=B, total=projects),
         Repeat("projects", "项目支出", (
             Put(A, field=_f("name", "项目名称", NAME, prompt="每个项目一行，如：业务工作经费。"), style="input"),
             *[Put(B + i, field=_f(k, label, MONEY, prompt=_MONEY_PROMPT), style="input")
@@ -438,12 +495,12 @@ def _basic() -> Table:
               Put(B, field=_f("building.approved_area", "批复规模", AREA), style="input"),
               Put(C, field=_f("building.actual_area", "实际规模", AREA), style="input"),
               Put(D, field=_f("building.area_rate", "规模控制率", RATE,
-                              formula="IF(N({building.approved_area})>0,{building.actual_area}/{building.approved_area},\"\")"),
+                              relation=Ratio("building.actual_area", "building.approved_area")),
                   style="formula"),
               Put(E, field=_f("building.budget", "预算投资", MONEY, prompt=_MONEY_PROMPT), style="input"),
               Put(F, field=_f("building.actual", "实际投资", MONEY, prompt=_MONEY_PROMPT), style="input"),
               Put(G, field=_f("building.invest_rate", "投资概算控制率", RATE,
-                              formula="IF(N({building.budget})>0,{building.actual}/{building.budget},\"\")"),
+                              relation=Ratio("building.actual", "building.budget")),
                   style="formula"))),
         Line((Put(A, text="厉行节约保障措施", style="header"),
               Put(B, field=_f("thrift", "厉行节约保障措施", TEXT), span=6, style="input")), height=60),
@@ -639,6 +696,19 @@ def iter_fields(table: Table) -> Iterator[tuple[str, Field, str | None]]:
 def fields_of(table_key: str) -> dict[str, Field]:
     """Every field of a table by key (block columns keyed ``block.column``)."""
     return {key: f for key, f, _b in iter_fields(TABLES[table_key])}
+
+
+@lru_cache(maxsize=None)
+def block_label(table_key: str, block: str) -> str:
+    """The label of a repeated block or section (e.g. projects -> 项目支出, ind.output -> 产出指标)."""
+    placed = layout(TABLES[table_key])
+    if block in placed.repeats:
+        return placed.repeats[block].block.label
+    sec = placed.sections.get(block)
+    if sec is not None and sec[2].label is not None:
+        lab = sec[2].label
+        return plain_label(lab.field.default if lab.field is not None else lab.text or "")
+    return block
 
 
 _FUNDS_KINDS = {k: kind for k, _l, kind, _s in FUNDS_COLUMNS}

@@ -27,7 +27,6 @@ from ..model import ReadProblem, StatedWeight, Submission, TableData, Val
 from .values import normalize_text, parse_amount
 
 _WS = re.compile(r"\s+")
-_NUMBERING = re.compile(r"^(?:其中[:：]?)?\s*(?:[(（]?[0-9一二三四五六七八九十]+[)）、.．]|[0-9]+\s)?\s*(?:其中[:：]?)?")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 
 
@@ -39,10 +38,7 @@ def norm(s: object) -> str:
     return t.rstrip(":：")
 
 
-def strip_numbering(s: str) -> str:
-    """'1、业务工作经费' -> '业务工作经费'; '其中：公车购置' -> '公车购置'."""
-    t = _NUMBERING.sub("", s, count=1)
-    return t.strip(":：")
+strip_numbering = forms.strip_numbering
 
 
 # ---------------------------------------------------------------------------

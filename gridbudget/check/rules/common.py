@@ -54,6 +54,47 @@ def tables(ctx: Ctx, *kinds: str) -> Iterator[TableData]:
             yield t
 
 
+# ---------------------------------------------------------------------------
+# Relations of the form (forms.Sum / forms.Ratio): the same arithmetic the template's formulas do
+# ---------------------------------------------------------------------------
+def relation(td: TableData, key: str) -> forms.Relation | None:
+    f = forms.fields_of(td.kind).get(key)
+    return f.relation if f is not None else None
+
+
+def relations(td: TableData, kind: type) -> list[str]:
+    """Keys of the table's fixed fields computed by a relation of this kind, in form order."""
+    fields = forms.fields_of(td.kind)
+    return [k for k in forms.computed_keys(td.kind) if isinstance(fields[k].relation, kind)]
+
+
+def row_name(td: TableData, key: str) -> str:
+    """A field's row as words: '其中：公车购置（{prev_year}年决算数）' -> '公车购置'."""
+    label = forms.fields_of(td.kind)[key].label
+    return forms.plain_label(label.rsplit("（", 1)[0] if label.endswith("）") else label)
+
+
+def sum_terms(td: TableData, total: forms.Sum, read) -> list[tuple[str, Decimal | None]]:
+    """(name, value) of each part of a sum, read with ``read`` (amount or number). A part left
+    empty that is itself a total counts as its own parts (三公经费 with 公务用车 blank: 公车购置 + 运行维护);
+    a range part counts each repeated row."""
+    out: list[tuple[str, Decimal | None]] = []
+    for p in total.parts:
+        if p.startswith("range:"):
+            block, col = p[len("range:"):].split("@")
+            name = "各" + forms.block_label(td.kind, block)
+            out += [(name, read(r.get(col))) for b, rows in td.blocks.items()
+                    if b == block or b.startswith(block + ".") for r in rows]
+            continue
+        x = read(td.fields.get(p))
+        sub = relation(td, p)
+        if x is None and isinstance(sub, forms.Sum):
+            out += sum_terms(td, sub, read)
+        else:
+            out.append((row_name(td, p), x))
+    return out
+
+
 def label_of(td: TableData) -> str:
     return f"项目“{td.display_name}”" if td.kind == "project" else td.label
 

@@ -12,7 +12,7 @@ from ...model import Indicator, Val
 from ..engine import Ctx, Hit, rule
 from ...read.values import is_no_deviation
 from .common import (all_notes_silent, amount, noted_indicators, HUNDRED, label_of, _level1_rows, neq, number, pct,
-                     stated, tables, ZERO)
+                     relation, relations, stated, sum_terms, tables, ZERO)
 
 
 @rule("S-WEIGHT-L1", KIND_SCORING, WARNING, "一级指标权重与标准不同",
@@ -79,15 +79,20 @@ def weight_total(ctx: Ctx):
                       + (f"（另有 {missing} 个指标未填分值）。" if missing else "。"),
                       expected=fmt_value(target), found=fmt_value(total), key="total.weight",
                       severity=WARNING if missing else None)
-        groups = _level1_rows(ctx, td)
-        for key, name, _w, _l2 in forms.LEVEL1:
-            sv = td.fields.get(f"ind.{key}.weight_total")
-            if not stated(sv):
-                continue
-            s = sum((number(i.get("weight")) or ZERO for i in groups[key]), ZERO)
-            if neq(number(sv) or ZERO, s, tol):
-                yield Hit(td, sv, f"{name}分值小计 {fmt_value(number(sv))} 与其三级指标分值之和 {fmt_value(s)} 不符。",
-                          expected=fmt_value(s), found=fmt_value(number(sv)), key=f"ind.{key}.weight_total")
+        yield from _subtotal_hits(td, "weight_total", tol)
+
+
+def _subtotal_hits(td, which: str, tol: Decimal):
+    """Each 一级 subtotal a table states (分值小计 / 得分小计) against its 三级 rows (the form's Sum)."""
+    for key in relations(td, forms.Sum):
+        sv = td.fields.get(key)
+        if not key.endswith("." + which) or not stated(sv) or number(sv) is None:
+            continue
+        s = sum((x or ZERO for _n, x in sum_terms(td, relation(td, key), number)), ZERO)
+        if neq(number(sv), s, tol):
+            label = forms.fields_of(td.kind)[key].label
+            yield Hit(td, sv, f"{label} {fmt_value(number(sv))} 与其三级指标之和 {fmt_value(s)} 不符。",
+                      expected=fmt_value(s), found=fmt_value(number(sv)), key=key)
 
 
 @rule("S-SCORE-RANGE", KIND_SCORING, ERROR, "得分超出 0 至分值",
@@ -122,15 +127,7 @@ def score_sum(ctx: Ctx):
                       + (f"（有 {missing} 个指标未填得分，无法核对）。" if missing else "。"),
                       expected=fmt_value(total), found=fmt_value(number(tv)), key="total.score",
                       severity=INFO if missing else None)
-        groups = _level1_rows(ctx, td)
-        for key, name, _w, _l2 in forms.LEVEL1:
-            sv = td.fields.get(f"ind.{key}.score_total")
-            if not stated(sv) or number(sv) is None:
-                continue
-            s = sum((number(i.get("score")) or ZERO for i in groups[key]), ZERO)
-            if neq(number(sv), s, tol):
-                yield Hit(td, sv, f"{name}得分小计 {fmt_value(number(sv))} 与其三级指标得分之和 {fmt_value(s)} 不符。",
-                          expected=fmt_value(s), found=fmt_value(number(sv)), key=f"ind.{key}.score_total")
+        yield from _subtotal_hits(td, "score_total", tol)
 
 
 def _deducted(i: Indicator, tol: Decimal) -> tuple[Decimal, Decimal] | None:

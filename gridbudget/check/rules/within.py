@@ -13,22 +13,26 @@ from ..findings import fmt_value
 from ...model import TableData
 from ..engine import Ctx, Hit, rule
 from ..indicators import money_of
-from .common import amount, BASIC_COLS, FUND_COLS, HUNDRED, money, neq, number, pct, stated, tables, ZERO
+from .common import amount, BASIC_COLS, FUND_COLS, relation, relations, row_name, sum_terms, HUNDRED, money, neq, number, pct, stated, tables, ZERO
 
 
 # ---------------------------------------------------------------------------
 # 表内: execution and control rates
 # ---------------------------------------------------------------------------
-def _rate_hits(td: TableData, rate_key: str, num: Decimal | None, den: Decimal | None, what: str,
-               formula: str) -> Iterator[Hit]:
+def _rate_hits(td: TableData, rate_key: str) -> Iterator[Hit]:
+    """A rate of the form (forms.Ratio) against the rate the table states."""
     v = td.fields.get(rate_key)
     if v is None or not stated(v):
         return
     q = v.rate()
     if q.value is None:
         return       # unreadable: C-UNREADABLE reports it
+    ratio = relation(td, rate_key)
+    read = amount if forms.column_kind(td.kind, ratio.num) == forms.MONEY else number
+    num, den = read(td.fields.get(ratio.num)), read(td.fields.get(ratio.den))
     if den is None or num is None or den == ZERO:
         return
+    what, formula = row_name(td, rate_key), f"{row_name(td, ratio.num)} ÷ {row_name(td, ratio.den)}"
     computed = num / den * HUNDRED
     shown = q.decimals if q.decimals is not None else (v.decimals if v.decimals is not None else 2)
     shown = max(0, min(shown, 4))
@@ -48,8 +52,8 @@ def _rate_hits(td: TableData, rate_key: str, num: Decimal | None, den: Decimal |
       "应与计算值一致；少保留小数位但数值一致的，只作提示。", "RULES A3、V1")
 def exec_rate(ctx: Ctx):
     for td in tables(ctx, "overall", "project"):
-        yield from _rate_hits(td, "funds.total.rate", amount(td.fields.get("funds.total.executed")),
-                              amount(td.fields.get("funds.total.budget")), "执行率", "全年执行数 ÷ 全年预算数")
+        for key in relations(td, forms.Ratio):
+            yield from _rate_hits(td, key)
 
 
 @rule("W-CONTROL-RATE", KIND_WITHIN, ERROR, "控制率计算有误",
@@ -57,12 +61,8 @@ def exec_rate(ctx: Ctx):
       "投资概算控制率 = 实际投资 ÷ 预算投资。分母为 0 或空时不适用。", "RULES H4、H5")
 def control_rates(ctx: Ctx):
     for td in tables(ctx, "basic"):
-        yield from _rate_hits(td, "staff.rate", number(td.fields.get("staff.actual")),
-                              number(td.fields.get("staff.authorized")), "人员控制率", "实际在职人数 ÷ 编制数")
-        yield from _rate_hits(td, "building.area_rate", number(td.fields.get("building.actual_area")),
-                              number(td.fields.get("building.approved_area")), "规模控制率", "实际规模 ÷ 批复规模")
-        yield from _rate_hits(td, "building.invest_rate", amount(td.fields.get("building.actual")),
-                              amount(td.fields.get("building.budget")), "投资概算控制率", "实际投资 ÷ 预算投资")
+        for key in relations(td, forms.Ratio):
+            yield from _rate_hits(td, key)
 
 
 @rule("W-STAFF-OVER", KIND_WITHIN, WARNING, "实际在职人数超过编制数",
@@ -78,27 +78,35 @@ def staff_over(ctx: Ctx):
 # ---------------------------------------------------------------------------
 # 表内: sums
 # ---------------------------------------------------------------------------
-def _sum_hit(td: TableData, total_key: str, part_keys: list[str], what: str, parts_label: str,
-             tol: Decimal, *, require_parts: bool = True) -> Iterator[Hit]:
+def _sum_hit(td: TableData, total_key: str, terms: list[tuple[str, Decimal | None]], tol: Decimal, *,
+             blank_total: bool = True) -> Iterator[Hit]:
+    """A total against the sum of its terms ((name, amount) pairs); with ``blank_total``, also an
+    empty total whose parts are filled."""
     tv = td.fields.get(total_key)
     total = amount(tv)
-    parts = [amount(td.fields.get(k)) for k in part_keys]
-    if require_parts and all(p is None for p in parts):
+    parts = [x for _n, x in terms]
+    if all(p is None for p in parts):
         return
+    what = forms.plain_label(forms.fields_of(td.kind)[total_key].label)
+    parts_label = "、".join(dict.fromkeys(n for n, _x in terms))
+    s = sum((p for p in parts if p is not None), ZERO)
     if total is None:
-        if tv is not None and tv.is_formula:
+        if not blank_total or tv is not None and tv.is_formula:
             return
         if any(p not in (None, ZERO) for p in parts):
-            s = sum((p for p in parts if p is not None), ZERO)
             yield Hit(td, tv, f"{what}为空，但{parts_label}合计 {money(s)}。", expected=money(s), found=None,
                       key=total_key)
         return
     if tv is not None and tv.is_formula and tv.raw is None:
         return
-    s = sum((p for p in parts if p is not None), ZERO)
-    if neq(total, s, tol * max(1, len(part_keys) // 2)):
+    if neq(total, s, tol * max(1, len(terms) // 2)):
         yield Hit(td, tv, f"{what} {money(total)} 不等于{parts_label}之和 {money(s)}（相差 {money(total - s)}）。",
                   expected=money(s), found=money(total), key=total_key)
+
+
+def _total_hits(td: TableData, total_key: str, tol: Decimal, *, blank_total: bool = True) -> Iterator[Hit]:
+    """A money total of the form (forms.Sum) against its parts."""
+    yield from _sum_hit(td, total_key, sum_terms(td, relation(td, total_key), amount), tol, blank_total=blank_total)
 
 
 def _breakdown_hits(ctx: Ctx, rows, prefix: str, what: str, tol_mult: int) -> Iterator[Hit]:
@@ -134,45 +142,29 @@ def expense_sum(ctx: Ctx):
       "全年执行数三列分别核对。", "RULES V2、A2")
 def project_funds_sum(ctx: Ctx):
     for td in tables(ctx, "project"):
-        for ck, clabel in FUND_COLS:
-            keys = [f"funds.{k}.{ck}" for k, _l, _s in forms.PROJECT_FUND_ROWS]
-            yield from _sum_hit(td, f"funds.total.{ck}", keys, f"年度资金总额（{clabel}）",
-                                "当年财政拨款、上年结转资金、其他资金", ctx.profile.amount_tolerance)
+        for ck, _clabel in FUND_COLS:
+            terms = [(row_name(td, f"funds.{k}.{ck}"), amount(td.fields.get(f"funds.{k}.{ck}")))
+                     for k, _l, _s in forms.PROJECT_FUND_ROWS]
+            yield from _sum_hit(td, f"funds.total.{ck}", terms, ctx.profile.amount_tolerance)
 
 
 @rule("W-SANGONG-SUM", KIND_WITHIN, ERROR, "三公经费与明细不符",
       "三公经费 = 公务用车购置和维护经费 + 出国经费 + 公务接待；公务用车购置和维护经费 = 公车购置 + 公车运行维护；"
       "上年决算数、本年预算数、本年决算数三列分别核对。", "RULES V5、D2")
 def sangong_sum(ctx: Ctx):
-    tol = ctx.profile.amount_tolerance
     for td in tables(ctx, "basic"):
-        for ck, clabel in BASIC_COLS:
-            yield from _sum_hit(td, f"car.{ck}", [f"car_purchase.{ck}", f"car_operation.{ck}"],
-                                f"公务用车购置和维护经费（{clabel}）", "公车购置、公车运行维护", tol)
-            car = amount(td.fields.get(f"car.{ck}"))
-            parts = [f"car.{ck}", f"abroad.{ck}", f"reception.{ck}"]
-            if car is None:
-                parts = [f"car_purchase.{ck}", f"car_operation.{ck}", f"abroad.{ck}", f"reception.{ck}"]
-            yield from _sum_hit(td, f"sangong.{ck}", parts, f"三公经费（{clabel}）",
-                                "公务用车购置和维护经费、出国经费、公务接待", tol)
+        for key in relations(td, forms.Sum):
+            if key.startswith(("car.", "sangong.")):
+                yield from _total_hits(td, key, ctx.profile.amount_tolerance)
 
 
 @rule("W-PROJECTS-TOTAL", KIND_WITHIN, ERROR, "项目支出合计与各项目不符",
       "基础数据表“项目支出”一行填写了合计数时，应等于其下各项目（含市级专项资金）之和，三列分别核对。", "RULES D1")
 def projects_total(ctx: Ctx):
-    tol = ctx.profile.amount_tolerance
     for td in tables(ctx, "basic"):
-        rows = td.rows("projects") + td.rows("special_funds")
-        for ck, clabel in BASIC_COLS:
-            tv = td.fields.get(f"projects_total.{ck}")
-            total = amount(tv)
-            vals = [amount(r.get(ck)) for r in rows]
-            if total is None or not stated(tv) or all(x is None for x in vals):
-                continue
-            s = sum((x for x in vals if x is not None), ZERO)
-            if neq(total, s, tol * max(1, len(rows) // 2)):
-                yield Hit(td, tv, f"项目支出合计（{clabel}）{money(total)} 不等于各项目之和 {money(s)}。",
-                          expected=money(s), found=money(total), key=f"projects_total.{ck}")
+        for key in relations(td, forms.Sum):
+            if key.startswith("projects_total."):     # checked when the row states a total
+                yield from _total_hits(td, key, ctx.profile.amount_tolerance, blank_total=False)
 
 
 @rule("W-SUBITEM-GT-PARENT", KIND_WITHIN, ERROR, "“其中”项大于合计",
