@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from gridbudget.check.engine import run_rules
 from gridbudget.forms import families
 from gridbudget.read.tables import read_submission, split_weight
+from gridbudget.read.values import normalize_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpus"
@@ -404,3 +405,13 @@ def test_summary_names_each_projects_family(tmp_path):
     fams = sorted(row[head.index("表式")] for row in ws.iter_rows(min_row=2, values_only=True) if row[0])
     assert fams == sorted([families.FAMILY_BY_KEY["provincial-20-80"].name,
                            families.FAMILY_BY_KEY["decision-management"].name])
+
+
+def test_text_blocks_beside_or_inside_their_label(tmp_path):
+    rows = [r[:] for r in P2080]
+    rows[12] = ["偏差大或目标未完成原因分析：部分主体不具备扶持条件，资金结余较多，未全部执行。"]
+    rows[13] = ["改进措施及结果应用方案", "加强管理。"]
+    (td,) = read_submission(build(tmp_path, rows)).projects
+    assert td.get("text.deviation").text() == normalize_text("部分主体不具备扶持条件，资金结余较多，未全部执行。")
+    assert td.get("text.deviation").cell == "A13"
+    assert td.get("text.application").text() == "加强管理。" and td.get("text.application").cell == "B14"

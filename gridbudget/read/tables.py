@@ -471,7 +471,7 @@ def _basic_row_key(bare: str) -> str | None:
     return None
 
 
-def _read_funds_table(grid: _Grid, r1: int, r2: int, kind: str) -> TableData:
+def _read_eval_table(grid: _Grid, r1: int, r2: int, kind: str) -> TableData:
     """A self-evaluation table of any family, by its blocks: header fields, a self-score
     written in a header cell, the funds block, the goals, one or more indicator grids, the
     总分 row and the free-text blocks. Each block ends where the next one starts."""
@@ -490,7 +490,7 @@ def _read_funds_table(grid: _Grid, r1: int, r2: int, kind: str) -> TableData:
     goals_row = grid.first(lambda t: t.startswith(_GOALS_LABEL) or t in _GOAL_EXPECTED, r1, r2)
     texts = _text_rows(grid, r1, r2)
     starts = sorted({r for r in ([funds[0]] if funds else []) + ([goals_row[0]] if goals_row else [])
-                     + [b[0] for b in bands] + [r for r, _c, _k in texts]})
+                     + [top for _hr, top, _cols in bands] + [r for r, _c, _k, _w in texts]})
 
     def end_of(r: int) -> int:
         later = [s for s in starts if s > r]
@@ -503,12 +503,12 @@ def _read_funds_table(grid: _Grid, r1: int, r2: int, kind: str) -> TableData:
         _read_funds(grid, td, funds, end_of(funds[0]), kind, facts)
     if goals_row is not None:
         _read_goals(grid, td, goals_row[0], end_of(goals_row[0]))
-    for i, (hr, top, cols) in enumerate(bands):
+    for hr, top, cols in bands:
         _read_indicators(grid, td, hr, top, cols, end_of(hr), facts)
-    for r, c, key in texts:
-        got = _after_label(grid, r, c, grid.text[(r, c)], lambda t: True)
-        td.fields[f"text.{key}"] = (_val(sheet, got[0], got[1], unit) if got and got[2] is None
-                                    else _val(sheet, r, _right_of(sheet, r, c), unit))
+    for r, c, key, word in texts:      # the text after the label in its cell, else the cell beside it
+        got = _after_label(grid, r, c, word, None)
+        td.fields[f"text.{key}"] = (_val(sheet, r, _right_of(sheet, r, c), unit) if got is None
+                                    else _val(sheet, got[0], got[1], unit, got[2]))
     _place_family(td, facts)
     return td
 
@@ -543,8 +543,9 @@ def _header_total(grid: _Grid, td: TableData, r1: int, r2: int) -> None:
                 return
 
 
-def _text_rows(grid: _Grid, r1: int, r2: int) -> list[tuple[int, int, str]]:
-    """Free-text blocks (评价结论, 存在问题, 改进措施 …): their label cells, by forms.TEXT_BLOCKS."""
+def _text_rows(grid: _Grid, r1: int, r2: int) -> list[tuple[int, int, str, str]]:
+    """Free-text blocks (评价结论, 存在问题, 改进措施 …): (row, column, key, the label word) of each
+    label cell, by forms.TEXT_BLOCKS."""
     out = []
     for r in range(r1, r2 + 1):
         cols = grid.cols(r)
@@ -552,14 +553,14 @@ def _text_rows(grid: _Grid, r1: int, r2: int) -> list[tuple[int, int, str]]:
             continue
         c = cols[0]
         t = grid.text.get((r, c), "")
-        best, best_len = None, 0
+        best, best_word = None, ""
         for key, label, syn in forms.TEXT_BLOCKS:
             for w in (label, *syn):
                 w = norm(w)
-                if t.startswith(w) and len(w) > best_len and len(t) <= len(w) + 8:
-                    best, best_len = key, len(w)
+                if t.startswith(w) and len(w) > len(best_word) and (len(t) <= len(w) + 8 or t[len(w)] in ":："):
+                    best, best_word = key, w
         if best is not None:
-            out.append((r, c, best))
+            out.append((r, c, best, best_word))
     return out
 
 
@@ -1061,7 +1062,7 @@ def read_book(book: Book) -> Submission:
             elif kind == "unknown":
                 sub.problems.append(_form_unknown(grid, r1, r2))
             else:
-                found.append(_read_funds_table(grid, r1, r2, kind))
+                found.append(_read_eval_table(grid, r1, r2, kind))
     for td in found:
         _unplaced(sub, td)
         for code, r, c, text in td.notes:
