@@ -415,3 +415,13 @@ def test_text_blocks_beside_or_inside_their_label(tmp_path):
     assert td.get("text.deviation").text() == normalize_text("部分主体不具备扶持条件，资金结余较多，未全部执行。")
     assert td.get("text.deviation").cell == "A13"
     assert td.get("text.application").text() == "加强管理。" and td.get("text.application").cell == "B14"
+
+
+def test_level_keys_of_two_grids_do_not_collide(tmp_path):
+    """Each grid of a table names its own levels; a second grid's 工作成效 is not merged into the first's 项目管理."""
+    from gridbudget.score.engine import score_submission
+
+    rows = [r[:] for r in _DM_ROWS]
+    rows[-1] = ["项目绩效 85分", "工作成效 40分", "数量指标 15分", "养护里程", "300公里", "300公里", 15, None, "按完成程度"]
+    ts = score_submission(read_submission(build(tmp_path, rows))).tables[0]
+    assert [(g.name, g.self_score) for g in ts.groups] == [("项目决策", 2), ("项目管理", 11), ("工作成效", 15)]

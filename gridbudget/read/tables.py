@@ -503,8 +503,9 @@ def _read_eval_table(grid: _Grid, r1: int, r2: int, kind: str) -> TableData:
         _read_funds(grid, td, funds, end_of(funds[0]), kind, facts)
     if goals_row is not None:
         _read_goals(grid, td, goals_row[0], end_of(goals_row[0]))
+    extra: dict[str, str] = {}
     for hr, top, cols in bands:
-        _read_indicators(grid, td, hr, top, cols, end_of(hr), facts)
+        _read_indicators(grid, td, hr, top, cols, end_of(hr), facts, extra)
     for r, c, key, word in texts:      # the text after the label in its cell, else the cell beside it
         got = _after_label(grid, r, c, word, None)
         td.fields[f"text.{key}"] = (_val(sheet, r, _right_of(sheet, r, c), unit) if got is None
@@ -796,8 +797,9 @@ def _band_columns(grid: _Grid, rows: list[int]) -> dict[str, int]:
     sheet = grid.sheet
     cols: dict[str, int] = {}
     seen: set[int] = set()
+    every = sorted({c for rr in rows for c in grid.cols(rr)})
     for r in reversed(rows):
-        for c in sorted({c for rr in rows for c in grid.cols(rr)} | set(grid.cols(r))):
+        for c in every:
             if c in seen:
                 continue
             ar, ac = sheet.merged_anchor(r, c) if sheet.merged else (r, c)
@@ -850,7 +852,9 @@ class _Level:
 
 
 def _read_indicators(grid: _Grid, td: TableData, hr: int, top: int, cols: dict[str, int], end: int,
-                     facts: list[str]) -> None:
+                     facts: list[str], extra: dict[str, str]) -> None:
+    """The rows of one indicator grid. ``extra`` maps level labels outside 产出/效益/满意度 to their
+    block keys (x1, y1 …); it is shared by the grids of one table, so their keys never collide."""
     sheet, unit = grid.sheet, td.unit
     facts.extend(grid.text.get((r, c), "") for r in range(top, hr + 1) for c in grid.cols(r))
     if "weight" in cols and "target" in cols and cols["weight"] < cols["target"]:
@@ -872,7 +876,6 @@ def _read_indicators(grid: _Grid, td: TableData, hr: int, top: int, cols: dict[s
                     block_sw = StatedWeight(-1, name, _val(sheet, r, c, unit, w), w)
                     td.stated.append(block_sw)
     levels = {k: _Level() for k in ("l0", "l1", "l2")}
-    extra: dict[str, str] = {}          # non-standard level label -> its key (x1, x2 …)
 
     def extra_key(prefix: str, label: str) -> str:
         k = extra.get(prefix + label)
@@ -981,8 +984,6 @@ def _read_indicators(grid: _Grid, td: TableData, hr: int, top: int, cols: dict[s
                 levels[lv].stated.rows.append(row)
         if block_sw is not None:
             block_sw.rows.append(row)
-
-
 
 
 def _total_row(grid: _Grid, td: TableData, r: int, cols: dict[str, int]) -> None:
