@@ -425,3 +425,10 @@ def test_level_keys_of_two_grids_do_not_collide(tmp_path):
     rows[-1] = ["项目绩效 85分", "工作成效 40分", "数量指标 15分", "养护里程", "300公里", "300公里", 15, None, "按完成程度"]
     ts = score_submission(read_submission(build(tmp_path, rows))).tables[0]
     assert [(g.name, g.self_score) for g in ts.groups] == [("项目决策", 2), ("项目管理", 11), ("工作成效", 15)]
+
+
+def test_template_text_in_a_shared_deviation_block_is_reported_once(tmp_path):
+    rows = [r[:] for r in P2080]
+    rows[12] = ["偏差大或目标未完成原因分析", "结合自评情况，分析偏差原因（200字以内）"]
+    got = [c for c in codes(read_submission(build(tmp_path, rows))) if c[0] == "C-TEMPLATE-TEXT"]
+    assert got == [("C-TEMPLATE-TEXT", "warning", "B13")]

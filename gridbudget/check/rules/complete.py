@@ -168,9 +168,10 @@ def _free_texts(ctx: Ctx, td) -> list[tuple[str, str, Val]]:
             v = row.get(col)
             if v is not None:
                 out.append((f"goals.{col}", f"年度总体目标的{label}", v))
+    shared = {id(v) for k, v in td.fields.items() if k.startswith("text.")}
     for i in ctx.inds(td):
-        out.append((f"{i.block}.note", f"三级指标“{i.name}”的偏差原因分析", i.get("note")))
-    # labels of the free-text blocks below the indicators (评价结论 …), when the forms describe them
+        if id(i.get("note")) not in shared:      # a table-wide 偏差原因 text is listed once, below
+            out.append((f"{i.block}.note", f"三级指标“{i.name}”的偏差原因分析", i.get("note")))
     labels = {f"text.{k}": label for k, label, _syn in forms.TEXT_BLOCKS}
     for key, v in td.fields.items():
         if key.startswith("text."):
