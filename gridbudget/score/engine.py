@@ -246,13 +246,13 @@ def _auto_appendix(sub: Submission, item: RubricItem) -> tuple[Decimal, str]:
     return pts, ("三张附表齐全" if not missing else f"缺少{'、'.join(missing)}，每缺一张扣 2 分")
 
 
-def _auto_weights(sub: Submission, item: RubricItem, p: Profile) -> tuple[Decimal, str]:
-    tables = [t for t in sub.tables if t.kind in ("overall", "project")]
+def _auto_weights(sub: Submission, item: RubricItem, p: Profile, scores: list[TableScore]) -> tuple[Decimal, str]:
+    tables = [ts.table for ts in scores]
     if not tables:
         return ZERO, "没有自评表"
     ok = []
-    for t in tables:
-        ts, std = score_table(t, p), p.standards(t.fam)
+    for ts in scores:
+        std = p.standards(ts.table.fam)
         total = (ts.exec_weight or ZERO) + sum((l.weight for l in ts.level1 + ts.groups), ZERO)
         ok.append(ts.exec_weight == std.exec_rate and all(l.weight == std.levels[l.key] for l in ts.level1
                                                           if l.key in std.levels) and total == std.total)
@@ -261,7 +261,7 @@ def _auto_weights(sub: Submission, item: RubricItem, p: Profile) -> tuple[Decima
     return pts, ("各表权重均符合其表式的标准" if not bad else f"{'、'.join(bad)}的权重与标准不同，按比例扣分")
 
 
-def _auto_refined(sub: Submission, item: RubricItem, p: Profile) -> tuple[Decimal, str]:
+def _auto_refined(sub: Submission, item: RubricItem, p: Profile, scores: list[TableScore]) -> tuple[Decimal, str]:
     tables = [t for t in sub.tables if t.kind in ("overall", "project")]
     if not tables:
         return ZERO, "没有自评表"
@@ -281,13 +281,14 @@ def _auto_refined(sub: Submission, item: RubricItem, p: Profile) -> tuple[Decima
 
 
 AUTO_ITEMS: dict[str, Callable[..., tuple[Decimal, str]]] = {
-    "appendix_complete": lambda sub, item, p: _auto_appendix(sub, item),
+    "appendix_complete": lambda sub, item, p, scores: _auto_appendix(sub, item),
     "weights_conform": _auto_weights,
     "refined_to_level3": _auto_refined,
 }
 
 
-def rubric_items(sub: Submission, p: Profile) -> list[RubricItem]:
+def rubric_items(sub: Submission, p: Profile, scores: list[TableScore]) -> list[RubricItem]:
+    """The work rubric's items; the automatic ones judged from the tables' scores already computed."""
     out = []
     for spec in p.data.get("rubric", {}).get("items", []):
         item = RubricItem(spec["group"], spec["name"], Decimal(str(spec["max"])), spec.get("criteria", ""),
@@ -296,7 +297,7 @@ def rubric_items(sub: Submission, p: Profile) -> list[RubricItem]:
             fn = AUTO_ITEMS.get(item.auto)
             if fn is None:
                 raise ValueError(f"评分方案 {p.name} 的考核项“{item.name}”使用了未知的自动评分 {item.auto}")
-            item.points, item.reason = fn(sub, item, p)
+            item.points, item.reason = fn(sub, item, p, scores)
         out.append(item)
     return out
 
@@ -307,5 +308,5 @@ def score_submission(sub: Submission, profile: Profile | None = None) -> Submiss
     for t in sub.tables:
         if t.kind in ("overall", "project"):
             res.tables.append(score_table(t, p))
-    res.rubric = rubric_items(sub, p)
+    res.rubric = rubric_items(sub, p, res.tables)
     return res
