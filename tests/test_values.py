@@ -190,7 +190,7 @@ def test_chinese_number_round_trip(n: int) -> None:
 )
 def test_parse_amount_values(raw: object, value: Decimal, unit_seen: str | None) -> None:
     a = parse_amount(raw)
-    assert a.raw == raw and type(a.raw) is type(raw)   # equal, not identical: parses are memoised
+    assert a.raw is raw   # the caller's own object, even when an equal value was parsed before
     assert a.value == value
     assert isinstance(a.value, Decimal)
     assert a.unit_seen == unit_seen
@@ -300,7 +300,18 @@ def _check(q: Quantity, **expected: object) -> None:
 def test_quantity_plain_numbers(raw: object, percent_cell: bool, value: Decimal, unit: str | None) -> None:
     q = parse_quantity(raw, percent_cell=percent_cell)
     _check(q, value=value, unit=unit, op=None, approx=None, qualitative=False, empty=False)
-    assert q.raw == raw and type(q.raw) is type(raw)   # equal, not identical: parses are memoised
+    assert q.raw is raw   # the caller's own object, even when an equal value was parsed before
+
+
+@pytest.mark.parametrize("parse", [parse_quantity, parse_amount, parse_rate, parse_score])
+@pytest.mark.parametrize("make", [lambda: "".join(["0.", "98"]), lambda: float("0.98"), lambda: int("123456")])
+def test_memoised_parse_returns_the_callers_raw(parse, make) -> None:
+    """An equal value parsed earlier (another workbook's cell) must not leak its object into ``raw``."""
+    first, second = make(), make()
+    assert first == second and first is not second
+    parse(first)
+    assert parse(second).raw is second
+    assert parse(first).raw is first
 
 
 @pytest.mark.parametrize(
@@ -577,7 +588,7 @@ _ALPHABET = list(
 @given(st.one_of(st.text(st.sampled_from(_ALPHABET), max_size=14), st.text(max_size=10)))
 def test_quantity_never_raises_and_is_consistent(s: str) -> None:
     q = parse_quantity(s)
-    assert q.raw == s  # equal strings share one cached result
+    assert q.raw is s  # the caller's own object, though equal strings share one cached parse
     assert sum((q.empty, q.qualitative, q.error is not None)) <= 1
     if q.error is not None:
         assert q.value is None and q.error.startswith("无法识别的数值")

@@ -751,7 +751,7 @@ def parse_quantity(raw: object, *, percent_cell: bool = False) -> Quantity:
     if raw is None:
         return _q(raw, empty=True)
     if type(raw) is str:
-        return _parse_quantity_str(raw)  # cached: equal strings give equal results
+        return _with_raw(_parse_quantity_str(raw), raw)  # cached on the text; raw stays the caller's object
     if isinstance(raw, str):
         return _parse_quantity_str.__wrapped__(raw)
     if isinstance(raw, bool):
@@ -917,6 +917,20 @@ def is_no_deviation(text: object) -> bool:
 # Memoisation: the same cell contents recur across thousands of workbooks
 # ("无偏差", 10, "≥95%" …); results are immutable, so they are shared.
 # ---------------------------------------------------------------------------
+def _with_raw(hit, raw: object):
+    """A cached result whose ``raw`` is the caller's own object, as the result types promise.
+
+    Equal keys may be different objects (another workbook's string, 0.0 for -0.0); a shallow
+    copy with ``raw`` replaced (cheaper than dataclasses.replace) keeps the cache shared.
+    """
+    if hit.raw is raw:
+        return hit
+    new = object.__new__(type(hit))
+    new.__dict__.update(hit.__dict__)
+    new.__dict__["raw"] = raw
+    return new
+
+
 def _memo(fn, maxsize: int = 4096):
     cache: dict = {}
 
@@ -926,7 +940,7 @@ def _memo(fn, maxsize: int = 4096):
             key = (t, raw, tuple(sorted(kw.items())) if kw else ())
             hit = cache.get(key)
             if hit is not None:
-                return hit
+                return _with_raw(hit, raw)
             value = fn(raw, **kw)
             if len(cache) < maxsize:
                 cache[key] = value
