@@ -38,6 +38,7 @@ import io
 import os
 
 from .calamine import _read_calamine
+from .limits import check_biff, check_ods, check_ooxml_sheet
 from .ooxml import _office_document_part, _OoxmlReader
 from .safety import _ODS_MIME, _OLE_MAGIC, _ZIP_MAGIC, ReadError, _err, _guess_kind, _has_doctype, _read_input, _Zip
 from .workbook import Book, Cell, Sheet  # noqa: F401  (Cell, Sheet: re-exported with Book)
@@ -86,6 +87,8 @@ def _open_zip(data: bytes, file: str, name: str, digest: str, limit: int) -> Boo
                 raw = z.read(part)
                 if raw is not None and _has_doctype(raw):
                     raise _err("unsafe", file, name, f"，部件 {part}")
+                if raw is not None and part == "content.xml":
+                    check_ods(raw, file, name)
             return _read_calamine(data, file, name, "ods", digest)
         raise _err("not_workbook", file, name, "（看起来是其他 OpenDocument 文档）")
     wb_part = "xl/workbook.xml" if z.has("xl/workbook.xml") else _office_document_part(z)
@@ -111,11 +114,26 @@ def _open_zip(data: bytes, file: str, name: str, digest: str, limit: int) -> Boo
     except ReadError:
         raise
     except Exception:
-        # Unexpected structure: values through calamine are better than nothing.
+        # Unexpected structure: values through calamine are better than nothing, once the
+        # sheets' used ranges are known to fit (calamine allocates them whole).
+        for part in sorted(z.by_name):
+            if part.startswith("xl/worksheets/") and part.endswith(".xml"):
+                check_ooxml_sheet(z.read(part) or b"", file, name, part.rsplit("/", 1)[-1][:-4])
         try:
             return _read_calamine(data, file, name, kind, digest)
         except ReadError:
             raise _err("corrupt", file, name, "（工作簿结构无法识别）") from None
+
+
+def _check_ole_range(data: bytes, file: str, name: str, stream: str) -> None:
+    import olefile
+
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            raw = ole.openstream(stream).read()
+    except Exception:
+        raise _err("corrupt", file, name, "（OLE 复合文档结构损坏）") from None
+    check_biff(raw, file, name)
 
 
 # ---------------------------------------------------------------------------
@@ -156,4 +174,5 @@ def _open_ole(data: bytes, file: str, name: str, digest: str) -> Book:
         if is_et:
             raise _err("unsupported_et", file, name)
         raise _err("not_workbook", file, name, "（是一个不含工作簿的 OLE 复合文档）")
+    _check_ole_range(data, file, name, "workbook" if "workbook" in streams else "book")
     return _read_calamine(data, file, name, "et" if is_et else "xls", digest)

@@ -1,4 +1,4 @@
-"""Number formats: whether a format shows a percent and how many decimals it keeps."""
+"""Number formats: whether a format shows a percent, how many decimals it keeps, whether it shows a date."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ _BUILTIN_FMT: dict[int, tuple[bool, int | None]] = {
     37: (False, 0), 38: (False, 0), 39: (False, 2), 40: (False, 2),
     41: (False, 0), 42: (False, 0), 43: (False, 2), 44: (False, 2),
 }
+# builtin numFmtIds that show a date or a time (14-22, 45-47, and the CJK date/time ids 27-36, 50-58)
+BUILTIN_DATE_FMT = frozenset((*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)))
 _FMT_CACHE: dict[str, tuple[bool, int | None]] = {}
 _FMT_LITERAL = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.', re.DOTALL)
 
@@ -53,6 +55,12 @@ def format_info(code: str) -> tuple[bool, int | None]:
     if len(_FMT_CACHE) < 10_000:
         _FMT_CACHE[code] = result
     return result
+
+
+def is_date_format(code: str) -> bool:
+    """True when a number format code shows a date or a time (yyyy-mm-dd, yyyy"年"m"月", h:mm …)."""
+    sec = _FMT_LITERAL.sub("", _split_sections(code)[0]).lower().replace("general", "")
+    return any(ch in sec for ch in "ymdh")
 
 
 def _split_sections(code: str) -> list[str]:

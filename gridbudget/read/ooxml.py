@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import posixpath
 import re
 from functools import lru_cache
 
 from ..forms.cells import col_letter
 from .workbook import Book, Cell, Sheet
+from .limits import MAX_CELLS, MAX_SHEET_XML
 from .safety import _err, MAX_COL, MAX_ROW, _parse_xml, _Zip
-from .numfmt import _BUILTIN_FMT, format_info
+from .numfmt import _BUILTIN_FMT, BUILTIN_DATE_FMT, format_info, is_date_format
 
 
 def _office_document_part(z: _Zip) -> str | None:
@@ -201,10 +203,33 @@ _XESC = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
 def _unescape(s: str) -> str:
-    return _XESC.sub(lambda m: chr(int(m.group(1), 16)), s) if "_x" in s else s
+    """Excel's ``_xHHHH_`` escapes; an escaped surrogate pair becomes its character, a lone
+    surrogate (which no encoder accepts) U+FFFD."""
+    if "_x" not in s:
+        return s
+    s = _XESC.sub(lambda m: chr(int(m.group(1), 16)), s)
+    if any("\ud800" <= ch <= "\udfff" for ch in s):
+        s = s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return s
 
 
-_DEFAULT_STYLE = (False, None, True)
+def _number(v: str) -> int | float | str:
+    """A numeric cell's text: int, finite float, or (text typed into a number cell, or
+    inf/nan, which no spreadsheet stores) the text itself, for the value reader to judge."""
+    try:
+        if "." in v or "E" in v or "e" in v:
+            f = float(v)
+            return f if math.isfinite(f) else v
+        return int(v) if len(v) < 20 else v
+    except ValueError:
+        try:
+            f = float(v)
+        except ValueError:
+            return v
+        return f if math.isfinite(f) else v
+
+
+_DEFAULT_STYLE = (False, None, True, False)   # percent, decimals, locked, date
 
 
 class _OoxmlReader:
@@ -262,13 +287,22 @@ class _OoxmlReader:
         sheet_names = [e[0] for e in entries]
 
         sheets: list[Sheet] = []
+        cells = 0
         for sname, state, target in entries:
             sh = Sheet(sname, {}, [], {}, False, state)
+            info = self.z.info(target) if target is not None else None
+            if info is not None and info.file_size > MAX_SHEET_XML:
+                sh.skipped = f"工作表内容 {info.file_size / 2**20:.0f} MB，超过 {MAX_SHEET_XML // 2**20} MB，未读取"
+                target = None
             if target is not None:
                 sroot = self.xml(target)
                 if sroot is None:
                     raise _err("corrupt", self.file, self.name, f"（工作表“{sname}”的内容缺失）")
                 self.fill_sheet(sh, sroot)
+                del sroot
+                cells += len(sh.cells)
+                if cells > MAX_CELLS:
+                    raise _err("too_large", self.file, self.name, f"（单元格超过 {MAX_CELLS:,} 个）")
             sheets.append(sh)
 
         names: dict[str, tuple[str, int, int, int, int]] = {}
@@ -329,8 +363,15 @@ class _OoxmlReader:
             out = [_unescape(s) for s in out]
         return out
 
-    def cell_styles(self, part: str) -> dict[str | None, tuple[bool, int | None, bool]]:
-        styles: dict[str | None, tuple[bool, int | None, bool]] = {None: _DEFAULT_STYLE}
+    def string(self, v: str) -> str | None:
+        """Shared string number ``v``; a bad index is an empty cell, not a crash."""
+        try:
+            return self.strings[int(v)]
+        except (ValueError, IndexError):
+            return None
+
+    def cell_styles(self, part: str) -> dict[str | None, tuple[bool, int | None, bool, bool]]:
+        styles: dict[str | None, tuple[bool, int | None, bool, bool]] = {None: _DEFAULT_STYLE}
         root = self.xml(part)
         if root is None:
             return styles
@@ -351,9 +392,10 @@ class _OoxmlReader:
                 fid = 0
             code = custom.get(fid)
             percent, decimals = format_info(code) if code is not None else _BUILTIN_FMT.get(fid, (False, None))
+            date = is_date_format(code) if code is not None else fid in BUILTIN_DATE_FMT
             prot = _child(xf, t_prot)
             locked = True if prot is None else _true(prot.get("locked"), True)
-            styles[str(i)] = (percent, decimals, locked)
+            styles[str(i)] = (percent, decimals, locked, date)
         if "0" in styles:
             styles[None] = styles["0"]
         return styles
@@ -422,18 +464,20 @@ class _OoxmlReader:
                 if t is None:
                     if not v:
                         continue
-                    value = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
+                    value = _number(v)
                 elif t == "s":
                     if not v:
                         continue
-                    value = strings[int(v)]
+                    value = self.string(v)
+                    if value is None:
+                        continue
                 else:
                     cell = decode(c, rc, t)
                     if cell is not None:
                         cells[rc] = cell
                     continue
-                percent, decimals, locked = style_get(c.get("s"), default_style)
-                cells[rc] = Cell(value, None, None, percent, decimals, locked)
+                percent, decimals, locked, date = style_get(c.get("s"), default_style)
+                cells[rc] = Cell(value, None, None, percent, decimals, locked, date)
                 continue
             if cell is not None:
                 cells[rc] = cell
@@ -509,17 +553,9 @@ class _OoxmlReader:
                     self.arrays.append(rng)
         error = None
         if t is None or t == "n":
-            if not v:
-                value = None
-            elif "." in v or "E" in v or "e" in v:
-                value = float(v)
-            else:
-                try:
-                    value = int(v)
-                except ValueError:
-                    value = float(v)  # 'inf', 'nan'; anything else raises
+            value = _number(v) if v else None
         elif t == "s":
-            value = self.strings[int(v)] if v else None
+            value = self.string(v) if v else None
         elif t == "str":
             value = _unescape(v) if v is not None else (None if formula is not None else "")
         elif t == "inlineStr":
@@ -544,4 +580,4 @@ class _OoxmlReader:
         if value is None and formula is None and error is None:
             return None
         st = self.styles.get(c.get("s"), self.styles[None])
-        return Cell(value, formula, error, st[0], st[1], st[2])
+        return Cell(value, formula, error, st[0], st[1], st[2], st[3])

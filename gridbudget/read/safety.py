@@ -9,8 +9,10 @@ import threading
 import zipfile
 import zlib
 
+from ..errors import InputError
 
-class ReadError(Exception):
+
+class ReadError(InputError):
     """A workbook that cannot be read. ``code`` is stable, ``message`` is for users."""
 
     CODES = (
@@ -25,7 +27,7 @@ class ReadError(Exception):
     )
 
     def __init__(self, code: str, file: str, message: str):
-        super().__init__(code, file, message)
+        Exception.__init__(self, code, file, message)     # args as __init__ takes them: picklable
         self.code = code
         self.file = file
         self.message = message
@@ -75,8 +77,8 @@ def _err(code: str, file: str, name: str, detail: str = "") -> ReadError:
     elif code == "encrypted":
         msg = f"文件 {name} 设有打开密码，无法读取：请取消密码后另存为 .xlsx 再提交。"
     elif code == "too_large":
-        msg = (f"文件 {name} 解压后内容过大或压缩比异常{detail}，已拒绝读取："
-               f"请删除多余内容后{_SAVE_AS}")
+        msg = (f"文件 {name} 内容过大{detail}，已拒绝读取："
+               f"请删除多余的行、列和工作表，用 Excel 或 WPS 另存为 .xlsx 后再提交。")
     elif code == "unsupported":
         msg = f"文件 {name} 的格式{detail}暂不支持，无法读取：{_SAVE_AS}"
     elif code == "unsupported_et":

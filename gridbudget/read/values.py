@@ -323,7 +323,7 @@ def chinese_number(s: str) -> Decimal | None:
     if not isinstance(s, str):
         return None
     s = normalize_text(s)
-    if not s:
+    if not s or len(s) > 40:      # no real numeral is longer; 一亿一亿一… would recurse deeply
         return None
     return _chinese_number_cached(s)
 
@@ -416,8 +416,12 @@ def _amount_text(c: str) -> tuple[Decimal, str | None] | None:
     return d, unit
 
 
+def _short(text: str, n: int = 40) -> str:
+    return text if len(text) <= n else text[:n] + "…"
+
+
 def _amount_error(raw: object, text: str, kind: str = "金额") -> Amount:
-    return Amount(raw=raw, value=None, empty=False, error=f"无法识别的{kind}：“{text}”", unit_seen=None)
+    return Amount(raw=raw, value=None, empty=False, error=f"无法识别的{kind}：“{_short(text)}”", unit_seen=None)
 
 
 def parse_amount(raw: object, *, unit: str = "万元") -> Amount:
@@ -953,8 +957,35 @@ def _memo(fn, maxsize: int = 4096):
     return wrapper
 
 
-parse_amount = _memo(parse_amount)
-parse_score = _memo(parse_score)
-parse_count = _memo(parse_count)
-parse_rate = _memo(parse_rate)
+# No figure in these tables comes near 10^18 (in 元 that is ten thousand times the
+# national budget): a larger value, an infinity or NaN is an error of its cell, so no
+# arithmetic downstream ever meets a number beyond Decimal's precision.
+MAX_ABS = Decimal("1e18")
+
+
+def _out_of_range(d: Decimal | None) -> bool:
+    return d is not None and (not d.is_finite() or abs(d) >= MAX_ABS)
+
+
+def _bounded(fn):
+    def wrapper(raw: object, **kw: object):
+        r = fn(raw, **kw)
+        if _out_of_range(r.value) or _out_of_range(getattr(r, "upper", None)):
+            text = normalize_text(raw) if isinstance(raw, str) else str(raw)
+            r = replace(r, value=None, error=f"数值超出范围：“{_short(text)}”")
+            if hasattr(r, "upper"):
+                r = replace(r, upper=None)
+        return r
+
+    wrapper.__wrapped__ = fn
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
+parse_quantity = _bounded(parse_quantity)
+parse_amount = _memo(_bounded(parse_amount))
+parse_score = _memo(_bounded(parse_score))
+parse_count = _memo(_bounded(parse_count))
+parse_rate = _memo(_bounded(parse_rate))
 is_no_deviation = lru_cache(maxsize=4096)(is_no_deviation)

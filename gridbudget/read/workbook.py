@@ -17,6 +17,7 @@ class Cell:
     ``value`` is the cell value or, for a formula cell, its cached value (None when the
     file holds no cached value). ``formula`` is the formula text without the leading
     '=' ("" when the cell is a formula whose text is unknown, e.g. a data table).
+    ``date``: the number format shows a date or a time (OOXML only; False on the calamine path).
     """
 
     value: object
@@ -25,6 +26,7 @@ class Cell:
     percent: bool = False
     decimals: int | None = None
     locked: bool = True
+    date: bool = False
 
 
 @dataclass
@@ -40,6 +42,7 @@ class Sheet:
     names: dict[str, tuple[int, int, int, int]]
     protected: bool = False
     state: str = "visible"
+    skipped: str = ""        # why the sheet's cells were not read (too large), "" when they were
 
     def value(self, r: int, c: int) -> object:
         cell = self.cells.get((r, c))
