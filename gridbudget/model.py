@@ -52,6 +52,7 @@ class Val:
     decimals: int | None = None    # decimals its number format shows
     unit: str = "万元"              # the amount unit the table declares (万元 or 元)
     implied: bool = False          # not typed in a cell: derived by the reader (a weight implied by a score)
+    date: bool = False             # the cell's number format shows a date (a date typed where a number belongs)
     _memo: dict | None = None      # parsed meanings, computed once per value
     _empty: bool | None = None
 
@@ -276,6 +277,8 @@ class Submission:
     overall: TableData | None = None
     projects: list[TableData] = field(default_factory=list)
     problems: list[ReadProblem] = field(default_factory=list)
+    found: list[TableData] = field(default_factory=list)        # every table read, kept or not (a duplicate, a blank project)
+    hidden_sheets: dict[str, str] = field(default_factory=dict)  # sheet name -> "hidden" / "veryHidden"
 
     @property
     def tables(self) -> list[TableData]:

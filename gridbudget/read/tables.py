@@ -53,7 +53,8 @@ def _val(sheet: Sheet, r: int, c: int, unit: str = "万元", raw_override: objec
         return Val(raw_override, sheet.name, addr, unit=unit)
     if cell is None:
         return Val(None, sheet.name, addr, unit=unit)
-    return Val(cell.value, sheet.name, addr, cell.formula, cell.error, cell.percent, cell.decimals, unit)
+    return Val(cell.value, sheet.name, addr, cell.formula, cell.error, cell.percent, cell.decimals, unit,
+               date=cell.date)
 
 
 # ---------------------------------------------------------------------------
@@ -1048,7 +1049,8 @@ def _imply_weights(td: TableData) -> None:
 # ---------------------------------------------------------------------------
 def read_book(book: Book) -> Submission:
     sub = Submission(book.path, book.kind, book.sha256)
-    found: list[TableData] = []
+    sub.hidden_sheets = {s.name: s.state for s in book.sheets if s.state != "visible"}
+    found: list[TableData] = sub.found
     for sheet in book.sheets:
         if sheet.name == forms.GUIDE_SHEET:
             continue
