@@ -1,253 +1,332 @@
-"""Command line: a thin shell over the Python API. Heavy modules are imported inside commands."""
+"""Command line: a thin shell over the Python API. Heavy modules are imported inside commands.
+
+Exit codes (one contract for every command, see :mod:`gridbudget.errors`): 0 fine, 1 the
+check found errors, 2 some input could not be read, 3 wrong usage or configuration,
+4 internal error (a short Chinese message and a log file). Every file a command reads is
+handled in a worker process with a memory cap and a time limit
+(:mod:`gridbudget.batch.workers`); no command ends in a traceback.
+"""
 
 from __future__ import annotations
 
+import math
+import os
+import signal
 import sys
+from functools import partial
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
+from .errors import (EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE, InputError, UsageError,
+                     UserError)
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
-    help="gridbudget：预算绩效自评附表（基础数据表、整体支出自评表、项目支出自评表）的模板、读取、审核、评分与汇总工具。",
+    help="gridbudget：预算绩效自评附表（基础数据表、整体支出自评表、项目支出自评表）的模板、读取、审核、评分与汇总工具。\n\n"
+         "退出码：0 正常；1 审核发现错误（--strict 时含警告）；2 有输入文件无法读取；3 用法或配置有误；4 程序内部错误。",
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
 )
 
-EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE, EXIT_USAGE = 0, 1, 2, 3
+DEFAULT_TIMEOUT = 60.0
 
 
-def _fail(message: str, code: int = EXIT_USAGE) -> None:
-    typer.echo(f"错误：{message}", err=True)
-    raise typer.Exit(code)
+def _internal(exc: BaseException) -> int:
+    """Log an unexpected error, print the short Chinese message; exit code 4."""
+    import traceback
+
+    from .errors import write_log
+
+    detail = getattr(exc, "detail", None) or "".join(traceback.format_exception(exc))
+    log = write_log(detail, getattr(exc, "name", ""))
+    typer.echo(f"错误：程序内部出错（{type(exc).__name__}），详细信息已写入 {log}。"
+               "请把这个文件和出错的输入文件交给技术人员。", err=True)
+    return EXIT_INTERNAL
 
 
-@app.command("template")
+def _command(name: str):
+    """Register a command whose user errors end in their Chinese message and exit code, and
+    whose unexpected errors end in a log file and exit code 4 (the contract holds for the
+    Python API's ``app`` too, not only for :func:`main`)."""
+    import functools
+
+    register = app.command(name)
+
+    def deco(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            from typer import exceptions as tx
+
+            try:
+                return fn(*args, **kwargs)
+            except UserError as exc:
+                typer.echo(f"错误：{exc.message}", err=True)
+                raise typer.Exit(exc.exit_code) from None
+            except (tx.Exit, tx.Abort, KeyboardInterrupt, SystemExit):
+                raise
+            except Exception as exc:  # noqa: BLE001 - the contract: a message, a log, exit code 4
+                raise typer.Exit(_internal(exc)) from None
+        return register(wrapper)
+    return deco
+_TIMEOUT_HELP = "单个文件的处理时限（秒，默认 60）；超时的文件报告“超时”，其余照常处理"
+_FORCE_HELP = "输出文件已存在且不是 gridbudget 生成的（如已填写的工作簿）时，仍然覆盖"
+
+
+def _check_timeout(value: Optional[float]) -> Optional[float]:
+    if value is not None and (not math.isfinite(value) or value <= 0):
+        raise UsageError(f"--timeout 应为大于 0 的有限秒数，实为 {value}。")
+    return value
+
+
+def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
+    if fmt not in allowed:
+        raise UsageError(f"不支持的格式 {fmt}：可用 {'、'.join(allowed)}。")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"gridbudget {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="显示版本号并退出"),
+) -> None:
+    """gridbudget：预算绩效自评附表工具。"""
+
+
+def _profile(name: Optional[str]):
+    from .score.profile import load_profile
+
+    return load_profile(name)          # ProfileError is a UsageError: exit 3 with its message
+
+
+def _run_one(fn, args: tuple, name: str, timeout: float):
+    """One file's work in a worker process; failures become UserError / internal errors."""
+    from .batch.jobs import result_or_raise
+    from .batch.workers import run_one
+
+    return result_or_raise(run_one(fn, args, timeout), name, timeout)
+
+
+def _existing(path: Path, what: str = "文件") -> str:
+    from .batch import display_path
+
+    shown = display_path(str(path))
+    if path.is_dir():
+        raise InputError(f"{shown} 是一个文件夹，不是{what}：请给出一个{what}。")
+    if not path.exists():
+        raise InputError(f"找不到{what} {shown}：请检查路径是否正确。")
+    return shown
+
+
+@_command("template")
 def template_cmd(
     output: Path = typer.Option(Path("自评附表模板.xlsx"), "-o", "--output", help="输出文件（.xlsx）"),
     unit: Optional[str] = typer.Option(None, "--unit", help="单位名称，写入各表表头"),
-    year: Optional[int] = typer.Option(None, "--year", help="年度，如 2024（默认上一年度）"),
+    year: Optional[int] = typer.Option(None, "--year", min=1990, max=2100, help="年度，如 2024（默认上一年度）"),
     projects: int = typer.Option(1, "--projects", min=1, max=200, help="项目支出自评表张数"),
     department: Optional[str] = typer.Option(None, "--department", help="主管部门，写入项目支出自评表"),
     family: Optional[str] = typer.Option(None, "--family", help="只写一种表式的空白表（见 docs/families.md），"
                                          "如 central-2020、central-2020-overall、basic"),
+    force: bool = typer.Option(False, "--force", help=_FORCE_HELP),
 ) -> None:
     """生成空白标准模板：填表说明、基础数据表、整体支出自评表和 N 张项目支出自评表；--family 只写该表式。"""
     from .forms.families import FAMILY_BY_KEY, with_layout
+    from .write.fsutil import prepare_output
     from .write.template import TemplateOptions, write_template
 
-    if output.suffix.lower() != ".xlsx":
-        _fail(f"输出文件 {output} 应以 .xlsx 结尾。")
+    prepare_output(output, "xlsx", force=force)
     tables = ("basic", "overall", "project")
     if family is not None:
         fam = FAMILY_BY_KEY.get(family)
         can = "、".join(f"{f.key}（{f.name}）" for f in with_layout())
         if fam is None:
-            _fail(f"没有表式“{family}”。有模板布局的表式：{can}；全部表式见 docs/families.md。")
+            raise UsageError(f"没有表式“{family}”。有模板布局的表式：{can}；全部表式见 docs/families.md。")
         if fam.layout is None:
-            _fail(f"表式“{fam.name}”（{fam.key}）没有模板布局：这种表按其表头读取和审核，不生成模板。"
-                  f"有模板布局的表式：{can}。")
+            raise UsageError(f"表式“{fam.name}”（{fam.key}）没有模板布局：这种表按其表头读取和审核，不生成模板。"
+                             f"有模板布局的表式：{can}。")
         tables = (fam.layout,)
     write_template(output, TemplateOptions(unit=unit, year=year, projects=projects, department=department,
                                            tables=tables))
     typer.echo(f"已生成模板：{output}")
 
 
-@app.command("fill")
+@_command("fill")
 def fill_cmd(
     data: Path = typer.Argument(..., help="提交数据 JSON（见 gridbudget/schema/submission.schema.json）"),
     output: Path = typer.Option(..., "-o", "--output", help="输出的已填模板（.xlsx）"),
+    force: bool = typer.Option(False, "--force", help=_FORCE_HELP),
 ) -> None:
     """用 JSON 数据填写标准模板，生成已填好的工作簿。"""
-    from .write.fsutil import refuse_overwrite
     from .submission import flatten, load_json
+    from .write.fsutil import prepare_output
     from .write.template import TemplateOptions, write_template
 
-    if not data.exists():
-        _fail(f"找不到文件 {data}。", EXIT_UNREADABLE)
-    try:
-        refuse_overwrite(output, [data])
-        nested = load_json(data)
-    except ValueError as exc:
-        _fail(str(exc), EXIT_UNREADABLE)
+    _existing(data)
+    prepare_output(output, "xlsx", [data], force=force)
+    nested = load_json(data)               # InputError naming the file and the key
     flat = flatten(nested)
     unit = (nested.get("basic") or {}).get("unit") or (nested.get("overall") or {}).get("unit")
     write_template(output, TemplateOptions(unit=unit, projects=max(1, len(flat["projects"]))), flat)
     typer.echo(f"已生成：{output}")
 
 
-def _read(path: Path):
-    """Read a workbook; a file that cannot be read exits with code 2 and a Chinese message."""
-    from .read.book import ReadError
-    from .read.tables import read_submission
-
-    try:
-        return read_submission(path)
-    except ReadError as exc:
-        _fail(exc.message, EXIT_UNREADABLE)
-
-
-@app.command("export")
+@_command("export")
 def export_cmd(
     workbook: Path = typer.Argument(..., help="已填写的自评附表工作簿（.xlsx/.xlsm/.xls/.et/.ods）"),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="输出 JSON 文件；省略则打印到屏幕"),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="输出 JSON 文件（.json）；省略则打印到屏幕"),
     fmt: str = typer.Option("json", "--format", help="输出格式：json"),
     sources: bool = typer.Option(True, "--sources/--no-sources", help="是否附上每个值所在的单元格"),
+    timeout: float = typer.Option(DEFAULT_TIMEOUT, "--timeout", callback=_check_timeout, help=_TIMEOUT_HELP),
+    force: bool = typer.Option(False, "--force", help=_FORCE_HELP),
 ) -> None:
     """读取工作簿，按统一数据结构导出为 JSON（可再用 gridbudget fill 写回模板）。"""
-    from .read.export import export_submission
-    from .write.fsutil import atomic_write_bytes, refuse_overwrite
-    from .submission import dumps
+    from .batch.jobs import export_job
+    from .write.fsutil import atomic_write_bytes, prepare_output
 
-    if fmt != "json":
-        _fail(f"不支持的格式 {fmt}：目前只支持 json。")
-    sub = _read(workbook)
-    text = dumps(export_submission(sub, with_sources=sources)) + "\n"
+    _check_format(fmt, ("json",))
+    shown = _existing(workbook, "工作簿")
+    if output is not None:
+        prepare_output(output, "json", [workbook], force=force)
+    text = _run_one(export_job, (str(workbook), sources), shown, timeout)
     if output is None:
         sys.stdout.write(text)
         return
-    try:
-        refuse_overwrite(output, [workbook])
-    except ValueError as exc:
-        _fail(str(exc))
     atomic_write_bytes(output, text.encode("utf-8"))
     typer.echo(f"已导出：{output}", err=True)
 
 
-def zipfile_error():
-    import zipfile
-
-    return zipfile.BadZipFile
-
-
-def _profile(name: Optional[str]):
-    from .score.profile import ProfileError, load_profile
-
-    try:
-        return load_profile(name)
-    except ProfileError as exc:
-        _fail(str(exc))
-
-
-@app.command("validate")
+@_command("validate")
 def validate_cmd(
     files: List[str] = typer.Argument(..., help="要审核的工作簿，可以多个；也可以是文件夹、通配符或 .zip 压缩包"),
     fmt: str = typer.Option("text", "--format", help="输出格式：text 或 json"),
-    annotate: Optional[Path] = typer.Option(None, "--annotate", help="另存一份带批注和“审核结果”表的副本（只能审核一个文件时使用）"),
+    annotate: Optional[Path] = typer.Option(None, "--annotate", help="另存一份带批注和“审核结果”表的副本（.xlsx，只能审核一个文件时使用）"),
     profile: Optional[str] = typer.Option(None, "--profile", help="评分方案名称或 .toml 文件（默认 national-2020）"),
     strict: bool = typer.Option(False, "--strict", help="有警告也以退出码 1 结束"),
     previous: Optional[Path] = typer.Option(None, "--previous", help="上年度工作簿，用于跨年核对"),
     report: Optional[Path] = typer.Option(None, "--report", help="自评报告正文（.txt 或 .docx），核对正文数字与附表"),
+    timeout: float = typer.Option(DEFAULT_TIMEOUT, "--timeout", callback=_check_timeout, help=_TIMEOUT_HELP),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, max=64, help="并行进程数（默认为 CPU 核数）"),
+    force: bool = typer.Option(False, "--force", help=_FORCE_HELP),
 ) -> None:
     """审核工作簿：表内、表间、计分、完整性检查，每个问题指向具体单元格。
 
-    退出码：0 没有错误；1 发现错误（--strict 时含警告）；2 有文件无法读取。
+    退出码：0 没有错误；1 发现错误（--strict 时含警告）；2 有文件无法读取；3 用法或配置有误；4 程序内部错误。
     """
-    from .write.text import render_json, render_text, use_color
-    from .submission import dumps
-    from .check.engine import validate_file
-
-    if fmt not in ("text", "json"):
-        _fail(f"不支持的格式 {fmt}：可用 text 或 json。")
-    from .batch import collect_inputs
+    from .batch import collect_inputs, failure, payloads, why_missing
+    from .batch.jobs import validate_job
+    from .batch.workers import Failed, Pool
     from .check.findings import Report
+    from .submission import dumps
+    from .write.text import render_json, render_text, use_color
 
+    _check_format(fmt, ("text", "json"))
     prof = _profile(profile)
     inputs, missing = collect_inputs(files)
-    if annotate is not None and (len(inputs) != 1 or inputs[0].member is not None):
-        _fail("--annotate 只能用于一个工作簿文件。")
+    if annotate is not None:
+        if len(inputs) != 1 or inputs[0].member is not None or missing:
+            raise UsageError("--annotate 只能用于一个工作簿文件（不能是文件夹、压缩包中的文件或多个文件）。")
+        from .write.fsutil import prepare_output
+
+        prepare_output(annotate, "copy", [inputs[0].path], force=force)
     text = None
     if report is not None:
         from .check.prose import read_report
 
-        try:
-            text = read_report(report)
-        except (OSError, KeyError, zipfile_error()) as exc:
-            _fail(f"无法读取报告正文 {report}：{exc}", EXIT_UNREADABLE)
-    reports = [validate_file(i.name, prof, previous=previous, data=i.read() if i.member else None, report=text)
-               for i in inputs]
-    reports += [Report(file=m, read_error=f"找不到文件 {m}：请检查路径是否正确。", read_error_code="not_found")
-                for m in missing]
+        text = read_report(report)         # InputError naming the report
+    prev = None
+    if previous is not None:
+        _existing(previous, "上年度工作簿")
+        prev = str(previous)
+    job = partial(validate_job, previous=prev, report=text, annotate=str(annotate) if annotate else None)
+    reports: list = []
+    if inputs:
+        with Pool(min(jobs or os.cpu_count() or 1, len(inputs))) as pool:
+            tasks = ((inp, data, err, prof) for inp, data, err in payloads(inputs))
+            for i, res in pool.run(job, tasks, timeout):
+                if isinstance(res, Failed):
+                    if res.code == "user" and isinstance(res.error, UsageError):
+                        raise res.error
+                    f = failure(inputs[i], res, timeout)
+                    res = Report(file=inputs[i].name, read_error=f.read_error, read_error_code=f.read_error_code)
+                reports.append(res)
+    reports += [Report(file=m, read_error=why_missing(m), read_error_code="not_found") for m in missing]
     if fmt == "json":
         sys.stdout.write(dumps(render_json(reports)) + "\n")
     else:
         sys.stdout.write(render_text(reports, color=use_color(sys.stdout)))
-    if annotate is not None and not reports[0].read_error:
-        from .write.annotate import annotate as write_annotated
-        from .write.fsutil import refuse_overwrite
-
-        try:
-            refuse_overwrite(annotate, [inputs[0].path])
-            write_annotated(inputs[0].path, reports[0].findings, annotate, kind=reports[0].file_kind)
-        except ValueError as exc:
-            _fail(str(exc))
-        typer.echo(f"已生成带批注的副本：{annotate}", err=True)
-    if any(r.read_error for r in reports):
+    for r in reports:
+        for out in r.outputs:
+            typer.echo(f"已生成带批注的副本：{out}", err=True)
+    if any(r.read_error_code == "internal" for r in reports):
+        raise typer.Exit(EXIT_INTERNAL)
+    if any(r.read_error or r.previous_error for r in reports):
         raise typer.Exit(EXIT_UNREADABLE)
     if any(r.errors for r in reports) or (strict and any(r.warnings for r in reports)):
         raise typer.Exit(EXIT_FINDINGS)
 
 
-@app.command("score")
+@_command("score")
 def score_cmd(
     workbook: Path = typer.Argument(..., help="要评分的工作簿"),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="另存一份首页为“评分汇总”的副本（.xlsx）"),
     profile: Optional[str] = typer.Option(None, "--profile", help="评分方案名称或 .toml 文件（默认 national-2020）"),
     fmt: str = typer.Option("text", "--format", help="输出格式：text 或 json"),
+    timeout: float = typer.Option(DEFAULT_TIMEOUT, "--timeout", callback=_check_timeout, help=_TIMEOUT_HELP),
+    force: bool = typer.Option(False, "--force", help=_FORCE_HELP),
 ) -> None:
     """按评分方案重算得分，与单位自评得分并列；可写出带“评分汇总”首页的副本。"""
-    from .write.scoresheet import render_score_text, score_dict, write_scored_copy
-    from .score.engine import score_submission
-    from .submission import dumps
-    from .check.engine import validate_submission
+    from .batch.jobs import score_job
+    from .write.fsutil import prepare_output
 
-    if fmt not in ("text", "json"):
-        _fail(f"不支持的格式 {fmt}：可用 text 或 json。")
+    _check_format(fmt, ("text", "json"))
     prof = _profile(profile)
-    sub = _read(workbook)
-    report = validate_submission(sub, prof)
-    score = score_submission(sub, prof)
-    if fmt == "json":
-        sys.stdout.write(dumps(score_dict(score, report, str(workbook))) + "\n")
-    else:
-        sys.stdout.write(render_score_text(score, report, str(workbook)))
+    shown = _existing(workbook, "工作簿")
     if output is not None:
-        try:
-            written = write_scored_copy(workbook, output, score, report, unit=sub.unit, year=sub.year,
-                                        kind=sub.file_kind)
-        except ValueError as exc:
-            _fail(str(exc))
+        prepare_output(output, "copy", [workbook], force=force)
+    text, written = _run_one(score_job, (str(workbook), shown, prof, str(output) if output else None, fmt),
+                             shown, timeout)
+    sys.stdout.write(text)
+    if written:
         typer.echo(f"已生成评分副本：{written}", err=True)
 
 
-@app.command("summarize")
+@_command("summarize")
 def summarize_cmd(
     paths: List[str] = typer.Argument(..., help="工作簿、文件夹（含子文件夹）、通配符或 .zip 压缩包"),
-    output: Path = typer.Option(..., "-o", "--output", help="汇总文件（.xlsx，或配合 --format 的 .csv/.json）"),
+    output: Path = typer.Option(..., "-o", "--output", help="汇总文件：.xlsx；--format csv 时 .csv（另写 -项目、-问题清单、-未能读取 三个 .csv），json 时 .json"),
     profile: Optional[str] = typer.Option(None, "--profile", help="评分方案名称或 .toml 文件"),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="并行进程数（默认为 CPU 核数）"),
-    units: Optional[Path] = typer.Option(None, "--units", help="单位与主管部门对照表 units.csv（列：单位,主管部门）"),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, max=64, help="并行进程数（默认为 CPU 核数）"),
+    units: Optional[Path] = typer.Option(None, "--units", help="单位与主管部门对照表（.csv 或 .xlsx，列：单位,主管部门）"),
     fmt: str = typer.Option("xlsx", "--format", help="输出格式：xlsx、csv 或 json"),
-    timeout: float = typer.Option(60, "--timeout", help="单个文件的处理时限（秒）"),
+    timeout: float = typer.Option(DEFAULT_TIMEOUT, "--timeout", callback=_check_timeout, help=_TIMEOUT_HELP),
+    force: bool = typer.Option(False, "--force", help=_FORCE_HELP),
 ) -> None:
-    """批量读取、审核、评分多个单位的工作簿，生成一份汇总（汇总、项目、问题清单、规则统计、未能读取、说明、图表）。"""
-    from .write.fsutil import refuse_overwrite
-    from .write.summary import summarize, write_csv, write_json, write_xlsx
+    """批量读取、审核、评分多个单位的工作簿，生成一份汇总（汇总、项目、问题清单、规则统计、未能读取、说明、图表）。
 
-    if fmt not in ("xlsx", "csv", "json"):
-        _fail(f"不支持的格式 {fmt}：可用 xlsx、csv 或 json。")
-    if units is not None and not units.exists():
-        _fail(f"找不到单位对照表 {units}。")
-    prof = _profile(profile)
+    有文件无法读取时仍写出汇总，退出码为 2。
+    """
     from .batch import collect_inputs
+    from .write.fsutil import prepare_output
+    from .write.summary import csv_paths, summarize, write_csv, write_json, write_xlsx
 
+    _check_format(fmt, ("xlsx", "csv", "json"))
+    prof = _profile(profile)
+    if units is not None:
+        from .read.unitlist import load_units
+
+        load_units(units)                   # a bad units list is a configuration fault: exit 3, before any work
     inputs, _missing = collect_inputs(paths)
-    try:
-        refuse_overwrite(output, [i.path for i in inputs])
-    except ValueError as exc:
-        _fail(str(exc))
+    sources = [i.path for i in inputs]
+    for out in (csv_paths(output) if fmt == "csv" else [output]):
+        prepare_output(out, fmt, sources, force=force)
     progress = None
     bar = None
     if sys.stderr.isatty():
@@ -273,27 +352,154 @@ def summarize_cmd(
             written = [write_json(batch, output)]
         failed = batch.failed + len(batch.missing)
         ok = batch.files - batch.failed
+        internal = batch.store.scalar("SELECT COUNT(*) FROM units WHERE read_error_code = 'internal'")
         typer.echo(f"已汇总 {ok} 个文件，{failed} 个未能读取，用时 {batch.seconds:.1f} 秒：" +
                    "、".join(str(w) for w in written), err=True)
+    if internal:
+        raise typer.Exit(EXIT_INTERNAL)
+    if failed:
+        raise typer.Exit(EXIT_UNREADABLE)
 
 
-@app.command("rules")
+@_command("rules")
 def rules_cmd(
     fmt: str = typer.Option("text", "--format", help="输出格式：text、markdown 或 json"),
 ) -> None:
     """列出全部审核规则：代码、类别、默认级别、名称和说明。"""
     from .check.catalogue import render_catalogue
 
-    if fmt not in ("text", "markdown", "json"):
-        _fail(f"不支持的格式 {fmt}：可用 text、markdown 或 json。")
+    _check_format(fmt, ("text", "markdown", "json"))
     sys.stdout.write(render_catalogue(fmt))
 
 
-def main() -> None:
+# ---------------------------------------------------------------------------
+# main: the exit-code contract, Chinese usage errors, no traceback
+# ---------------------------------------------------------------------------
+
+def _usage_message(exc) -> str:
+    """A Chinese message for a click/typer usage error (their own text is English)."""
+    cls = type(exc).__name__
+    param = getattr(exc, "param", None)
+    hint = getattr(exc, "param_hint", None)
+    if param is not None:
+        opts = getattr(param, "opts", None) or []
+        hint = " / ".join(opts) if opts and opts[0].startswith("-") else \
+            (getattr(param, "human_readable_name", None) or (opts[0] if opts else "")).upper()
+    if isinstance(hint, (list, tuple)):
+        hint = " / ".join(hint)
+    if cls == "NoSuchOption":
+        name = getattr(exc, "option_name", "")
+        poss = getattr(exc, "possibilities", None) or []
+        return f"没有选项 {name}" + (f"，是不是要用 {'、'.join(sorted(poss))}？" if poss else "。")
+    if cls == "MissingParameter":
+        return f"缺少参数 {hint}。" if hint else "缺少参数。"
+    if cls == "BadParameter":
+        return f"参数 {hint} 的值无效（类型不对或超出允许范围）。" if hint else "参数的值无效。"
+    if cls == "BadOptionUsage":
+        return f"选项 {getattr(exc, 'option_name', '')} 用法有误（例如缺少它的值）。"
+    if cls == "NoArgsIsHelpError":
+        return ""
+    text = str(getattr(exc, "message", "") or exc)
+    if text.startswith("No such command"):
+        name = text.split("'")[1] if "'" in text else text
+        return f"没有命令 {name}：可用 template、fill、export、validate、score、summarize、rules。"
+    if text.startswith(("Got unexpected extra argument", "Got unexpected extra arguments")):
+        extra = text[text.find("(") + 1:text.rfind(")")] if "(" in text else ""
+        return f"多余的参数：{extra}。" if extra else "多余的参数。"
+    if text.startswith("Missing command"):
+        return "缺少命令：可用 template、fill、export、validate、score、summarize、rules。"
+    return "用法有误。"
+
+
+def _localize_help() -> None:
+    """Chinese titles in typer's help screens (best effort: these are typer internals)."""
     try:
-        app()
-    except KeyboardInterrupt:
-        sys.exit(130)
+        from typer import rich_utils as ru
+
+        ru.ARGUMENTS_PANEL_TITLE, ru.OPTIONS_PANEL_TITLE, ru.COMMANDS_PANEL_TITLE = "参数", "选项", "命令"
+        ru.ERRORS_PANEL_TITLE, ru.ABORTED_TEXT = "错误", "已中断。"
+        ru.REQUIRED_LONG_STRING, ru.DEFAULT_STRING = "[必填]", "[默认：{}]"
+        ru.RICH_HELP = "用 [blue]'{command_path} {help_option}'[/] 查看帮助。"
+    except Exception:  # noqa: BLE001 - help in English is better than no help
+        pass
+    try:
+        from typer._click import decorators as deco
+
+        original = deco.help_option
+        if getattr(original, "_gridbudget", False):
+            return
+
+        def help_option(decls):
+            apply = original(decls)
+
+            def wrapped(cmd):
+                cmd = apply(cmd)
+                cmd.params[-1].help = "显示本帮助并退出"
+                return cmd
+            return wrapped
+
+        help_option._gridbudget = True           # type: ignore[attr-defined]
+        deco.help_option = help_option
+        from typer._click import formatting
+
+        write_usage = formatting.HelpFormatter.write_usage
+        if not getattr(write_usage, "_gridbudget", False):
+            def zh_usage(self, prog, args="", prefix=None):
+                return write_usage(self, prog, args, "用法：" if prefix is None else prefix)
+            zh_usage._gridbudget = True             # type: ignore[attr-defined]
+            formatting.HelpFormatter.write_usage = zh_usage
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def _on_sigterm(_sig, _frame):
+    raise SystemExit(143)       # finally blocks run: temporary files and workers are removed
+
+
+def run(argv: Optional[list[str]] = None) -> int:
+    """Run the CLI and return its exit code (never raises, never prints a traceback)."""
+    try:
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError):      # not the main thread
+        pass
+    _localize_help()
+    from typer import exceptions as tx
+    from typer._click import exceptions as cx
+
+    try:
+        rv = app(args=argv, standalone_mode=False, prog_name="gridbudget")
+        return rv if isinstance(rv, int) else EXIT_OK
+    except tx.Exit as exc:
+        return int(getattr(exc, "exit_code", 0) or 0)
+    except cx.NoArgsIsHelpError as exc:
+        typer.echo(exc.ctx.get_help())
+        return EXIT_OK if exc.ctx.parent is None else EXIT_USAGE
+    except (cx.UsageError, cx.ClickException) as exc:
+        ctx = getattr(exc, "ctx", None)
+        path = ctx.command_path if ctx is not None else "gridbudget"
+        typer.echo(f"错误：{_usage_message(exc)}", err=True)
+        typer.echo(f"用 {path} --help 查看用法。", err=True)
+        return EXIT_USAGE
+    except UserError as exc:
+        typer.echo(f"错误：{exc.message}", err=True)
+        return exc.exit_code
+    except (KeyboardInterrupt, tx.Abort):
+        typer.echo("已中断。", err=True)
+        return 130
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_INTERNAL
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")     # `gridbudget … | head`: stop quietly
+        except OSError:
+            pass
+        return EXIT_OK
+    except BaseException as exc:  # noqa: BLE001 - the contract: a message, a log, exit code 4
+        return _internal(exc)
+
+
+def main() -> None:
+    sys.exit(run())
 
 
 if __name__ == "__main__":

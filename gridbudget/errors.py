@@ -55,3 +55,45 @@ class UsageError(UserError):
     """Wrong usage or configuration: options, profiles, output paths (exit code 3)."""
 
     exit_code = EXIT_USAGE
+
+
+def log_dir() -> str:
+    """Where internal-error logs go: ``GRIDBUDGET_LOG_DIR``, else ~/.cache/gridbudget/logs,
+    else the temporary folder."""
+    import os
+    import tempfile
+
+    env = os.environ.get("GRIDBUDGET_LOG_DIR")
+    if env:
+        return env
+    home = os.path.expanduser("~")
+    if home and home != "~" and os.access(home, os.W_OK):
+        return os.path.join(home, ".cache", "gridbudget", "logs")
+    return os.path.join(tempfile.gettempdir(), "gridbudget-logs")
+
+
+def write_log(detail: str, context: str = "") -> str:
+    """Write an internal error's details to a new log file; its path (for the message)."""
+    import os
+    import sys
+    import time
+
+    from . import __version__
+
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    text = (f"gridbudget {__version__}, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M:%S')}\n"
+            f"argv: {sys.argv!r}\n" + (f"file: {context}\n" if context else "") + "\n" + detail + "\n")
+    for folder in (log_dir(), None):
+        try:
+            if folder is None:
+                import tempfile
+
+                folder = tempfile.gettempdir()
+            os.makedirs(folder, exist_ok=True)
+            path = os.path.join(folder, f"gridbudget-error-{stamp}-{os.getpid()}.log")
+            with open(path, "w", encoding="utf-8", errors="replace") as fh:
+                fh.write(text)
+            return path
+        except OSError:
+            continue
+    return "（日志无法写入）"

@@ -321,16 +321,21 @@ def test_dst_is_src_refused(example, tmp_path):
 def test_output_suffix_follows_content(example, tmp_path):
     out = annotate(example, [], tmp_path / "copy.xls")
     assert out == tmp_path / "copy.xlsx" and out.is_file() and not (tmp_path / "copy.xls").exists()
-    # a macro workbook keeps its macro content type and becomes .xlsm
+    # a macro workbook's copy is written where asked: .xlsm keeps the macro content type,
+    # .xlsx drops the macros and says so on the 审核结果 sheet
     xlsm = tmp_path / "m.xlsm"
     shutil.copyfile(example, xlsm)
-    out = annotate(xlsm, _findings()[:1], tmp_path / "m-out.xlsx")
-    assert out.suffix == ".xlsm"
+    out = annotate(xlsm, _findings()[:1], tmp_path / "m-out.xlsm")
+    assert out == tmp_path / "m-out.xlsm"
     with zipfile.ZipFile(out) as zf:
         assert b"macroEnabled" in zf.read("[Content_Types].xml")
-    # .xlsm input with dst = the same name but .xlsx: the written path would be the input
-    with pytest.raises(ValueError):
-        annotate(xlsm, [], tmp_path / "m.xlsx")
+    out = annotate(xlsm, _findings()[:1], tmp_path / "m-out.xlsx")
+    assert out == tmp_path / "m-out.xlsx"
+    with zipfile.ZipFile(out) as zf:
+        assert b"macroEnabled" not in zf.read("[Content_Types].xml")
+    # a workbook without macros cannot be copied to .xlsm (Excel would refuse to open it)
+    with pytest.raises(ValueError, match=r"\.xlsx"):
+        annotate(example, [], tmp_path / "plain.xlsm")
 
 
 def test_xls_without_libreoffice_refused(tmp_path, monkeypatch):

@@ -211,6 +211,14 @@ def test_cli_fill_refuses_to_overwrite_input(tmp_path):
     data.write_bytes(EXAMPLE_JSON.read_bytes())
     before = data.read_bytes()
     res = CliRunner().invoke(app, ["fill", str(data), "-o", str(data)])
-    assert res.exit_code != 0
-    assert "从不改写输入文件" in res.output
+    assert res.exit_code == 3
+    assert "应以 .xlsx 结尾" in res.output            # the one output rule: the suffix is the format's
     assert data.read_bytes() == before
+    filled = tmp_path / "filled.xlsx"                # an existing file gridbudget did not write
+    filled.write_bytes(b"PK\x03\x04")
+    res = CliRunner().invoke(app, ["template", "-o", str(filled)])
+    assert res.exit_code == 3 and "--force" in res.output and filled.read_bytes() == b"PK\x03\x04"
+    res = CliRunner().invoke(app, ["template", "-o", str(filled), "--force"])
+    assert res.exit_code == 0 and filled.stat().st_size > 1000
+    res = CliRunner().invoke(app, ["template", "-o", str(filled)])   # its own output: replaced
+    assert res.exit_code == 0

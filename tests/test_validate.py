@@ -198,6 +198,8 @@ def test_every_rule_has_a_test():
                "C-FORM-UNKNOWN", "C-REVIEW-EMPTY", "W-FUNDS-SOURCES", "W-UNIT-MISMATCH"}   # tested in test_families.py          # tested below
     from test_content_rules import NEW_CODES   # each with a positive and a negative case there
     tested |= set(NEW_CODES)
+    from test_plausible import PLAUSIBLE_CODES
+    tested |= set(PLAUSIBLE_CODES)
     assert set(RULES) <= tested, set(RULES) - tested
 
 

@@ -13,10 +13,10 @@ import glob
 import hashlib
 import json
 import os
-import signal
 import tempfile
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -30,40 +30,167 @@ MAX_MEMBER_BYTES = 100 * 2**20
 class Input:
     """One submission: a file, or a member of a zip archive (read in place)."""
 
-    name: str                    # as shown to users: path, or archive.zip!member.xlsx
+    name: str                    # as shown to users: path, or archive.zip!member.xlsx (always printable)
     path: str                    # the file on disk (the archive for a member)
-    member: str | None = None
+    member: str | None = None    # the member's name as stored (display form in ``name``)
+    index: int | None = None     # the member's position in the archive (names may repeat)
+    problem: str | None = None   # why it is not read (a zip inside the zip …), Chinese
 
     def read(self) -> bytes:
+        """The member's bytes (ReadError when they cannot be had); a plain file is read by the reader."""
         if self.member is None:
-            with open(self.path, "rb") as fh:
-                return fh.read()
-        with zipfile.ZipFile(self.path) as zf:
-            info = zf.getinfo(self.member)
-            if info.file_size > MAX_MEMBER_BYTES:
-                raise ValueError(f"压缩包 {Path(self.path).name} 中的 {self.member} 过大（{info.file_size // 2**20} MB）。")
-            with zf.open(info) as fh:
-                return fh.read(MAX_MEMBER_BYTES + 1)
+            from ..read.safety import _read_input
+
+            return _read_input(self.path, self.name, MAX_MEMBER_BYTES)
+        with _archive(self.path, self.name) as zf:
+            return read_member(zf, self)
+
+
+def display_path(path: str) -> str:
+    """A path as users can read it: a name saved in GBK (Chinese Windows) on a UTF-8 system
+    is decoded as GBK, anything else undecodable shown with U+FFFD, never a crash."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        raw = os.fsencode(path)
+        try:
+            return raw.decode("gb18030")
+        except UnicodeDecodeError:
+            return raw.decode("utf-8", "replace")
+
+
+def member_display(info: zipfile.ZipInfo) -> str:
+    """A member's name as the archiver meant it: names without the UTF-8 flag are GBK when
+    made on Chinese Windows (zipfile reads them as cp437 mojibake)."""
+    name = info.filename
+    if not info.flag_bits & 0x800:
+        try:
+            return name.encode("cp437").decode("gb18030")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            return name
+    return display_path(name)
+
+
+class _archive:
+    """An open archive as a context manager; ZipFile errors become ReadError."""
+
+    def __init__(self, path: str, name: str):
+        self.path, self.name = path, name
+
+    def __enter__(self) -> zipfile.ZipFile:
+        from ..read.safety import _err
+
+        try:
+            self.zf = zipfile.ZipFile(self.path)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            raise _err("corrupt", self.path, display_path(Path(self.path).name), "（压缩包结构损坏）") from None
+        return self.zf
+
+    def __exit__(self, *exc) -> None:
+        self.zf.close()
+
+
+def read_member(zf: zipfile.ZipFile, inp: Input) -> bytes:
+    """The bytes of one member, within the size limit; every failure is a ReadError."""
+    from ..read.safety import _err
+
+    if inp.problem:
+        raise _err("unsupported", inp.name, inp.name, f"（{inp.problem}）")
+    try:
+        info = zf.infolist()[inp.index] if inp.index is not None else zf.getinfo(inp.member or "")
+    except (IndexError, KeyError):
+        raise _err("not_found", inp.name, inp.name, "（压缩包中没有这个文件）") from None
+    if info.flag_bits & 1:
+        raise _err("encrypted", inp.name, inp.name)
+    if info.file_size > MAX_MEMBER_BYTES:
+        raise _err("too_large", inp.name, inp.name, f"（解压后 {info.file_size // 2**20} MB）")
+    try:
+        with zf.open(info) as fh:
+            data = fh.read(MAX_MEMBER_BYTES + 1)
+    except RuntimeError:
+        raise _err("encrypted", inp.name, inp.name) from None
+    except NotImplementedError:
+        raise _err("unsupported", inp.name, inp.name, "（压缩方式不受支持）") from None
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError):
+        raise _err("corrupt", inp.name, inp.name, "（压缩包中的这个文件已损坏）") from None
+    if len(data) > MAX_MEMBER_BYTES:
+        raise _err("too_large", inp.name, inp.name, f"（解压后超过 {MAX_MEMBER_BYTES // 2**20} MB）")
+    return data
+
+
+def payloads(inputs: Iterable[Input]) -> Iterator[tuple[Input, bytes | None, Exception | None]]:
+    """Each input with its bytes (members of one archive read in one pass; a plain file is
+    read later by the reader itself) or the ReadError that reading them gave."""
+    from ..read.safety import ReadError
+
+    zf = None
+    zpath = None
+    try:
+        for inp in inputs:
+            if inp.member is None and inp.problem is None:
+                yield inp, None, None
+                continue
+            try:
+                if inp.problem is None and zpath != inp.path:
+                    if zf is not None:
+                        zf.close()
+                    zf, zpath = None, None
+                    zf = _archive(inp.path, inp.name).__enter__()
+                    zpath = inp.path
+                yield inp, read_member(zf, inp), None     # type: ignore[arg-type]
+            except ReadError as exc:
+                yield inp, None, exc
+    finally:
+        if zf is not None:
+            zf.close()
 
 
 def _is_workbook_name(name: str) -> bool:
-    base = os.path.basename(name)
+    base = os.path.basename(name.replace("\\", "/"))
     return base.lower().endswith(WORKBOOK_SUFFIXES) and not base.startswith(("~$", ".~"))
 
 
 def _zip_members(path: Path) -> list[Input]:
+    shown = display_path(str(path))
     try:
         with zipfile.ZipFile(path) as zf:
-            names = [i.filename for i in zf.infolist() if not i.is_dir() and _is_workbook_name(i.filename)]
-    except (zipfile.BadZipFile, OSError):
-        return [Input(str(path), str(path))]          # reported as unreadable by the reader
-    return [Input(f"{path}!{m}", str(path), m) for m in sorted(names)]
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return [Input(shown, str(path))]          # reported as unreadable by the reader
+    out: list[Input] = []
+    seen: dict[str, int] = {}
+    for i, info in enumerate(infos):
+        if info.is_dir():
+            continue
+        name = member_display(info)
+        nested = name.lower().endswith(".zip")
+        if not nested and not _is_workbook_name(name):
+            continue
+        seen[name] = seen.get(name, 0) + 1
+        label = f"{shown}!{name}" + (f"（第 {seen[name]} 个同名文件）" if seen[name] > 1 else "")
+        out.append(Input(label, str(path), info.filename, i,
+                         "压缩包中又有压缩包，没有展开：请解压后把其中的工作簿直接放入压缩包或文件夹" if nested else None))
+    return out
+
+
+def why_missing(arg: str) -> str:
+    """The Chinese reason an argument gave no input."""
+    shown = display_path(arg)
+    if os.path.isdir(arg):
+        return (f"文件夹 {shown} 中没有工作簿（{'、'.join(WORKBOOK_SUFFIXES)} 或 .zip）："
+                f"请检查是否选错了文件夹。")
+    if any(ch in arg for ch in "*?["):
+        return f"没有与 {shown} 匹配的文件：请检查通配符。"
+    return f"找不到文件 {shown}：请检查路径是否正确。"
 
 
 def collect_inputs(paths: Iterable[str | os.PathLike]) -> tuple[list[Input], list[str]]:
     """Expand files, folders (recursive), glob patterns and .zip archives.
 
-    Returns the inputs (sorted, without duplicates) and the arguments that matched nothing.
+    Returns the inputs (sorted, without duplicates) and the arguments that matched nothing
+    (:func:`why_missing` says why). Unreadable names, symlink loops and folders that
+    cannot be listed never stop the listing.
     """
     out: dict[str, Input] = {}
     missing: list[str] = []
@@ -73,25 +200,43 @@ def collect_inputs(paths: Iterable[str | os.PathLike]) -> tuple[list[Input], lis
             for inp in _zip_members(p):
                 out.setdefault(inp.name, inp)
         else:
-            out.setdefault(str(p), Input(str(p), str(p)))
+            shown = display_path(str(p))
+            out.setdefault(shown, Input(shown, str(p)))
+
+    def is_file(p: Path) -> bool:
+        try:
+            return p.is_file()
+        except (OSError, RuntimeError, ValueError):
+            return False
+
+    def is_dir(p: Path) -> bool:
+        try:
+            return p.is_dir()
+        except (OSError, RuntimeError, ValueError):
+            return False
 
     for arg in paths:
-        s = str(arg)
+        s = os.fspath(arg)
+        if isinstance(s, bytes):
+            s = os.fsdecode(s)
         p = Path(s)
-        if p.is_dir():
+        if is_dir(p):
             before = len(out)
-            for root, dirs, files in os.walk(p):
+            for root, dirs, files in os.walk(p, onerror=lambda _e: None):
                 dirs.sort()
                 for f in sorted(files):
                     if _is_workbook_name(f) or f.lower().endswith(".zip"):
-                        add_file(Path(root) / f)
+                        fp = Path(root) / f
+                        if fp.is_symlink() and not is_file(fp):
+                            continue                # a dangling link or a link loop
+                        add_file(fp)
             if len(out) == before:
                 missing.append(s)           # a folder with no workbook in it
-        elif p.is_file():
+        elif is_file(p):
             add_file(p)
         elif any(ch in s for ch in "*?["):
             hits = sorted(glob.glob(s, recursive=True))
-            files = [Path(h) for h in hits if Path(h).is_file()]
+            files = [Path(h) for h in hits if is_file(Path(h))]
             if not files:
                 missing.append(s)
             for f in files:
@@ -146,38 +291,36 @@ ADVICE = {
 }
 
 
-class _Timeout(Exception):
-    pass
-
-
-def _alarm(_sig, _frame):
-    raise _Timeout()
-
-
 def _q(x: Decimal | None) -> Decimal | None:
     return None if x is None else x.quantize(Decimal("0.01"))
 
 
-def process_one(inp: Input, profile_name: str | None, timeout: float) -> UnitResult:
-    """Read, validate and score one submission; never raises."""
+def process_one(inp: Input, profile: Any = None, data: bytes | None = None,
+                error: Exception | None = None) -> UnitResult:
+    """Read, validate and score one submission (in a worker process: see :func:`run_batch`).
+
+    ``data``: the bytes of an archive member, read by the parent; ``error``: the ReadError
+    reading them gave. A file that cannot be read gives a result with ``read_error``.
+    """
     from ..read.book import ReadError
-    from ..score.profile import load_profile
+    from ..score.profile import Profile, load_profile
     from ..read.tables import read_submission
     from ..score.engine import score_submission
     from ..check.engine import run_rules
 
     t0 = time.perf_counter()
     res = UnitResult(inp.name)
-    use_alarm = timeout > 0 and hasattr(signal, "setitimer")
-    old = None
-    if use_alarm:
-        old = signal.signal(signal.SIGALRM, _alarm)
     try:
-        if use_alarm:
-            signal.setitimer(signal.ITIMER_REAL, timeout)
-        data = inp.read()
+        if error is not None:
+            raise error
+        if data is None and inp.member is not None:
+            data = inp.read()
+        if data is None:
+            from ..read.safety import _read_input
+
+            data = _read_input(inp.path, inp.name, MAX_MEMBER_BYTES)
         res.sha256 = hashlib.sha256(data).hexdigest()
-        profile = load_profile(profile_name)
+        profile = profile if isinstance(profile, Profile) else load_profile(profile)
         sub = read_submission(inp.name, data=data)
         findings = run_rules(sub, profile, file=inp.name)
         score = score_submission(sub, profile)
@@ -213,35 +356,38 @@ def process_one(inp: Input, profile_name: str | None, timeout: float) -> UnitRes
             })
         if not res.department:
             res.department = next((p["department"] for p in res.projects if p["department"]), "")
-    except _Timeout:
-        res.read_error, res.read_error_code = f"处理 {inp.name} 超过 {timeout:g} 秒，已跳过。", "timeout"
     except ReadError as exc:
         res.read_error, res.read_error_code = exc.message, exc.code
-    except (OSError, ValueError) as exc:
-        res.read_error, res.read_error_code = f"无法读取 {inp.name}：{exc}", "not_found"
-    except Exception as exc:  # noqa: BLE001 - one bad file must never stop the batch
-        res.read_error, res.read_error_code = f"处理 {inp.name} 时出错（{type(exc).__name__}：{exc}）。", "internal"
-    finally:
-        if use_alarm:
-            try:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-            except _Timeout:               # fired just as the work finished: the result stands
-                signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, old)
     if res.read_error_code:
         res.advice = ADVICE.get(res.read_error_code, "")
     res.seconds = time.perf_counter() - t0
     return res
 
 
-def _worker(args: tuple[Input, str | None, float]) -> UnitResult:
-    try:
-        return process_one(*args)
-    except _Timeout:                        # the alarm landed in an error handler: still a timeout
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        inp, _profile, timeout = args
-        return UnitResult(inp.name, read_error=f"处理 {inp.name} 超过 {timeout:g} 秒，已跳过。",
-                          read_error_code="timeout", advice=ADVICE["timeout"])
+def failure(inp: Input, failed: Any, timeout: float | None) -> UnitResult:
+    """The result of a file whose worker did not finish (see workers.Failed)."""
+    from .workers import INTERNAL, MEMORY, TIMEOUT, USER, memory_limit_mb
+
+    code = failed.code
+    if code == USER and getattr(failed.error, "code", None):
+        res = UnitResult(inp.name, read_error=failed.error.message, read_error_code=failed.error.code)
+    elif code == TIMEOUT:
+        res = UnitResult(inp.name, read_error=f"处理 {inp.name} 超过 {timeout:g} 秒，已停止（超时）：文件可能异常。",
+                         read_error_code="timeout")
+    elif code == MEMORY:
+        res = UnitResult(inp.name, read_error=f"处理 {inp.name} 时内存超过上限（{memory_limit_mb()} MB），已停止：文件可能异常庞大。",
+                         read_error_code="too_large")
+    elif code == INTERNAL or code == USER:
+        from ..errors import write_log
+
+        log = write_log(failed.detail or str(failed.error), inp.name)
+        res = UnitResult(inp.name, read_error=f"处理 {inp.name} 时程序内部出错，详细信息已写入 {log}。",
+                         read_error_code="internal")
+    else:
+        res = UnitResult(inp.name, read_error=f"处理 {inp.name} 时读取程序异常终止：文件可能损坏或异常。",
+                         read_error_code="corrupt")
+    res.advice = ADVICE.get(res.read_error_code or "", "")
+    return res
 
 
 # ---------------------------------------------------------------------------
@@ -386,53 +532,24 @@ def run_batch(inputs: list[Input], *, profile: str | None = None, jobs: int | No
 
     from ..score.profile import load_profile
 
+    from .workers import Failed, Pool
+
     prof = load_profile(profile)
-    jobs = max(1, jobs or os.cpu_count() or 1)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(inputs) or 1))
     started = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
     t0 = time.perf_counter()
     store = ResultStore()
-    args = [(inp, profile, timeout) for inp in inputs]
-
-    def take(res: UnitResult) -> None:
-        store.add(res, department_of)
-        if progress is not None:
-            progress(store.count, len(inputs))
-
     try:
-        if jobs == 1 or len(inputs) < 2:
-            for a in args:
-                take(_worker(a))
-        else:
-            import multiprocessing as mp
-
-            ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
-            chunk = max(1, min(16, len(inputs) // (jobs * 8) or 1))
-            with ctx.Pool(jobs) as pool:
-                for res in pool.imap(_worker, args, chunksize=chunk):
-                    take(res)
+        with Pool(jobs) as pool:
+            tasks = ((inp, prof, data, err) for inp, data, err in payloads(inputs))
+            for i, res in pool.run(process_one, tasks, timeout):
+                if isinstance(res, Failed):
+                    res = failure(inputs[i], res, timeout)
+                store.add(res, department_of)
+                if progress is not None:
+                    progress(store.count, len(inputs))
     except BaseException:
         store.close()
         raise
     store.db.commit()
     return BatchResult(store, prof.name, prof.title, started, time.perf_counter() - t0, jobs)
-
-
-def load_units_csv(path: str | os.PathLike) -> Callable[[str], str]:
-    """units.csv (单位,主管部门) -> a function giving a unit's 主管部门 ('' when unknown)."""
-    import csv
-
-    from ..read.tables import norm
-
-    mapping: dict[str, str] = {}
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, None) or []
-        h = [norm(x) for x in header]
-        ui = next((i for i, x in enumerate(h) if x in ("单位", "单位名称", "预算单位", "unit")), 0)
-        di = next((i for i, x in enumerate(h) if x in ("主管部门", "部门", "department")), 1)
-        for row in reader:
-            if len(row) > max(ui, di) and row[ui].strip():
-                mapping[norm(row[ui])] = row[di].strip()
-    return lambda unit: mapping.get(norm(unit), "")
-
-

@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Iterator
 MEMORY_MB = 512
 DEFAULT_TIMEOUT = 60.0
 
-TIMEOUT, MEMORY, CRASHED, INTERNAL = "timeout", "memory", "crashed", "internal"
+TIMEOUT, MEMORY, CRASHED, INTERNAL, USER = "timeout", "memory", "crashed", "internal", "user"
 
 
 def memory_limit_mb() -> int:
@@ -36,11 +36,13 @@ def memory_limit_mb() -> int:
 
 @dataclass
 class Failed:
-    """A task that did not finish: ``code`` is timeout / memory / crashed / internal;
-    ``detail`` holds the traceback of an internal error (for the log file)."""
+    """A task that did not finish: ``code`` is timeout / memory / crashed / internal / user;
+    ``detail`` holds the traceback of an internal error (for the log file), ``error`` the
+    :class:`~gridbudget.errors.UserError` a task raised (code "user")."""
 
     code: str
     detail: str = ""
+    error: Exception | None = None
 
 
 def _cap_memory(mb: int) -> None:
@@ -69,6 +71,8 @@ def _serve(conn, memory_mb: int) -> None:
     except OSError:  # pragma: no cover
         pass
     _cap_memory(memory_mb)
+    from ..errors import UserError
+
     while True:
         try:
             msg = conn.recv()
@@ -81,6 +85,8 @@ def _serve(conn, memory_mb: int) -> None:
             out: tuple = (tid, "ok", fn(*args))
         except MemoryError:
             out = (tid, MEMORY, "")
+        except UserError as exc:
+            out = (tid, USER, exc)
         except BaseException:  # noqa: BLE001 - native panics derive from BaseException
             out = (tid, INTERNAL, traceback.format_exc())
         try:
@@ -159,24 +165,41 @@ class Pool:
         """Run ``fn(*args)`` for every args tuple; a task over ``timeout`` seconds is killed."""
         from multiprocessing.connection import wait
 
-        pending = deque(enumerate(tasks))
+        source = iter(enumerate(tasks))           # produced lazily: a task may carry a file's bytes
+        retry: deque = deque()
         done: dict[int, Any] = {}
         next_out = 0
-        total = len(pending)
+        produced = 0
+        exhausted = False
         limit = timeout if timeout and timeout > 0 else None
-        while next_out < total:
+        while True:
             for w in self.workers:
-                if w.task is None and pending:
-                    tid, args = pending.popleft()
+                if w.task is not None:
+                    continue
+                if retry:
+                    tid, args = retry.popleft()
+                elif not exhausted:
                     try:
-                        w.conn.send((tid, fn, args))
-                    except (OSError, ValueError):       # the worker is gone: a fresh one takes it
-                        self._replace(w)
-                        pending.appendleft((tid, args))
-                        continue
-                    w.task = tid
-                    w.deadline = None if limit is None else time.monotonic() + limit
+                        tid, args = next(source)
+                        produced += 1
+                    except StopIteration:
+                        exhausted = True
+                        break
+                else:
+                    break
+                try:
+                    w.conn.send((tid, fn, args))
+                except (OSError, ValueError):           # the worker is gone: a fresh one takes it
+                    self._replace(w)
+                    retry.append((tid, args))
+                    continue
+                w.task = tid
+                w.deadline = None if limit is None else time.monotonic() + limit
             busy = [w for w in self.workers if w.task is not None]
+            if not busy:
+                if exhausted and not retry:
+                    break
+                continue
             deadlines = [w.deadline for w in busy if w.deadline is not None]
             wait_for = None if not deadlines else max(0.0, min(deadlines) - time.monotonic())
             ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], wait_for)
@@ -187,7 +210,8 @@ class Pool:
                     try:
                         if w.conn.poll():
                             tid, status, payload = w.conn.recv()
-                            result = payload if status == "ok" else Failed(status, payload or "")
+                            result = (payload if status == "ok" else
+                                      Failed(status, error=payload) if status == USER else Failed(status, payload or ""))
                         else:
                             raise EOFError
                     except (EOFError, OSError):
@@ -207,6 +231,9 @@ class Pool:
             while next_out in done:
                 yield next_out, done.pop(next_out)
                 next_out += 1
+        while next_out < produced:                      # pragma: no cover - every task is answered
+            yield next_out, done.pop(next_out, Failed(CRASHED))
+            next_out += 1
 
 
 def run_one(fn: Callable[..., Any], args: tuple, timeout: float | None = None,

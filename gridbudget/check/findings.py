@@ -106,6 +106,9 @@ class Report:
     read_error_code: str | None = None
     file_kind: str | None = None      # "xlsx", "xls" … of a file that was read
     tables: list[dict] = field(default_factory=list)   # each table read: sheet, kind, name, family, family_name
+    notes: list[str] = field(default_factory=list)     # remarks on the run (e.g. last year's workbook), Chinese
+    previous_error: str | None = None                  # --previous could not be read (the check went on without it)
+    outputs: list[str] = field(default_factory=list)   # files written for this report (annotated copy)
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

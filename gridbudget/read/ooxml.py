@@ -437,7 +437,6 @@ class _OoxmlReader:
         inline strings are decoded afterwards, in document order, by ``decode``.
         """
         t_v, t_f, t_is = ns + "v", ns + "f", ns + "is"
-        strings = self.strings
         styles = self.styles
         default_style = styles[None]
         style_get = styles.get

@@ -84,7 +84,9 @@ def project_rows(batch: BatchResult) -> Iterator[dict[str, Any]]:
 def failure_rows(batch: BatchResult) -> list[dict[str, Any]]:
     rows = [{"file": n, "reason": e, "advice": a, "sha256": h} for n, e, a, h in batch.store.query(
         "SELECT name, read_error, advice, sha256 FROM units WHERE read_error IS NOT NULL ORDER BY idx")]
-    rows += [{"file": m, "reason": f"找不到 {m}（没有匹配的文件）。", "advice": "检查路径或通配符。", "sha256": ""}
+    from ..batch import why_missing
+
+    rows += [{"file": m, "reason": why_missing(m), "advice": "检查路径、文件夹或通配符。", "sha256": ""}
              for m in batch.missing]
     return rows
 
@@ -460,6 +462,17 @@ def _csv_bytes(columns, rows: Iterable[dict[str, Any]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")      # BOM: Excel opens UTF-8 CSV correctly
 
 
+def csv_paths(path: str | Path) -> list[Path]:
+    """The four files ``write_csv`` writes: 汇总 at ``path``, 项目, 问题清单 and 未能读取 beside it."""
+    path = Path(path)
+    stem = path.with_suffix("")
+    return [path, *(Path(f"{stem}-{part}.csv") for part in ("项目", "问题清单", "未能读取"))]
+
+
+def csv_header(columns) -> str:
+    return ",".join(label for _k, label, _w in columns)
+
+
 def write_csv(batch: BatchResult, path: str | Path) -> list[Path]:
     """汇总 to ``path``; 项目, 问题清单 and 未能读取 beside it (``name-项目.csv`` …)."""
     path = Path(path)
@@ -506,10 +519,11 @@ def to_dataframes(batch: BatchResult) -> dict[str, Any]:
 def summarize(paths: Iterable[str], *, profile: str | None = None, jobs: int | None = None, timeout: float = 60,
               units_csv: str | None = None, progress=None) -> BatchResult:
     """The Python API: collect the inputs and run the batch. Close the result (or use ``with``)."""
-    from ..batch import collect_inputs, load_units_csv, run_batch
+    from ..batch import collect_inputs, run_batch
+    from ..read.unitlist import load_units
 
     inputs, missing = collect_inputs(paths)
-    dept = load_units_csv(units_csv) if units_csv else None
+    dept = load_units(units_csv) if units_csv else None
     batch = run_batch(inputs, profile=profile, jobs=jobs, timeout=timeout, department_of=dept, progress=progress)
     batch.missing = missing
     return batch

@@ -52,6 +52,8 @@ def render_text(reports: Iterable[Report], color: bool = False) -> str:
             msg = f"{rep.file}: 无法读取：{rep.read_error}"
             lines.append(f"{_COLORS[ERROR]}{msg}{_RESET}" if color else msg)
             continue
+        for note in rep.notes:
+            lines.append(f"{rep.file}: 注意：{note}")
         for t in rep.tables:
             if t.get("source") == "layout":
                 lines.append(f"{rep.file}: 工作表“{t['sheet']}”读作{_TABLE_TITLES.get(t['kind'], t['kind'])}"
@@ -82,6 +84,8 @@ def report_dict(rep: Report) -> dict[str, Any]:
         "tables": rep.tables,
         "read_error": rep.read_error,
         "read_error_code": rep.read_error_code,
+        "notes": rep.notes,
+        "previous_error": rep.previous_error,
         "counts": {"error": rep.errors, "warning": rep.warnings, "info": rep.infos},
         "findings": [f.to_dict() for f in rep.findings],
     }

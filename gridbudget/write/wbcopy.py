@@ -17,7 +17,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .fsutil import atomic_write_bytes, refuse_overwrite
+from .fsutil import OWN_MARKER, atomic_write_bytes, refuse_overwrite
 
 SAVE_AS = "请在 Excel 或 WPS 中打开该文件，另存为 .xlsx 格式，再对该 .xlsx 文件运行 gridbudget。"
 _MACRO_SUFFIXES = {".xlsm", ".xltm"}
@@ -157,10 +157,16 @@ def open_copy(src: str | Path, dst: str | Path, *, purpose: str = "副本", kind
     data = _converted_bytes(src, kind, purpose) if converted else src.read_bytes()
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         names = {n.lower() for n in zf.namelist()}
-    macro = not converted and (src.suffix.lower() in _MACRO_SUFFIXES or "xl/vbaproject.bin" in names)
+    has_macros = not converted and (src.suffix.lower() in _MACRO_SUFFIXES or "xl/vbaproject.bin" in names)
+    # The copy is written exactly at dst: .xlsm keeps the macros, .xlsx drops them.
+    macro = has_macros and dst.suffix.lower() == ".xlsm"
+    if dst.suffix.lower() == ".xlsm" and not has_macros:
+        raise ValueError(f"原文件 {src.name} 不含宏，{purpose}应以 .xlsx 结尾：{dst.with_suffix('.xlsx').name}。")
     final = _output_path(dst, ".xlsm" if macro else ".xlsx")
     refuse_overwrite(final, [src])
     notes: list[str] = []
+    if has_macros and not macro:
+        notes.append(f"注意：原文件 {src.name} 含宏，本副本（.xlsx）未保留宏；要保留宏，请把副本命名为 .xlsm。")
     if converted:
         notes.append(f"注意：原文件 {src.name} 不是 .xlsx，本副本由 LibreOffice 转换为 .xlsx 后生成，格式可能与原文件略有不同。")
     losses = copy_losses(data)
@@ -189,6 +195,7 @@ def print_landscape(ws, header_row: int) -> None:
 def save_copy(copy: WorkbookCopy) -> Path:
     """Write the copy atomically; returns the path written."""
     copy.wb.template = False
+    copy.wb.properties.lastModifiedBy = OWN_MARKER      # gridbudget's own output: may be replaced by a rerun
     buf = io.BytesIO()
     copy.wb.save(buf)
     return atomic_write_bytes(copy.dst, buf.getvalue())
