@@ -1,0 +1,741 @@
+"""Boundaries: each relation rule exactly at its tolerance (silent) and just past it (an exact finding);
+the value parser's comparison words, ranges and money units; every row label of a hand-made
+基础数据表; CSV neutralisation of formula-like text.
+
+Written against the mutations that survived the older suite (issue 10): a tolerance dropped from a
+rule, ``>`` turned into ``>=`` at the boundary, 之内 read as ≥, a row label of the base table
+dropped, CSV neutralisation reduced to ``=``. ``scripts/mutation.py`` runs this file first.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from gridbudget import forms
+from gridbudget.check.engine import run_rules
+from gridbudget.check.findings import ERROR, INFO, WARNING
+from gridbudget.check.indicators import money_of
+from gridbudget.check.rules.common import neq
+from gridbudget.model import Val
+from gridbudget.read.tables import read_submission
+from gridbudget.read.values import parse_amount, parse_quantity, parse_rate
+from gridbudget.score.engine import exec_points
+from gridbudget.score.profile import Profile, load_profile
+from helpers import EXAMPLE_XLSX
+
+D = Decimal
+P1 = forms.project_sheet_name(1)
+SHEETS = {"basic": forms.BASIC.sheet, "overall": forms.OVERALL.sheet, "project": P1}
+
+
+def cell(table: str, key: str, row: int | None = None) -> str:
+    """sheet!A1 of a field of the template example, from the form description."""
+    placed = forms.layout(forms.TABLES[table])
+    if row is None:
+        r, c = placed.cell(key)
+    else:
+        block, col = key.rsplit(".", 1)
+        rep = placed.repeats[block]
+        r, c = rep.first + row, rep.cols[col]
+    return f"{SHEETS[table]}!{forms.a1(r, c)}"
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return read_submission(EXAMPLE_XLSX)
+
+
+def _table(sub, name: str):
+    return {"basic": sub.basic, "overall": sub.overall, "project": sub.projects[0]}[name]
+
+
+def edited(seed, *edits):
+    """A copy of the seed with values typed over cells: (table, key, raw) or (table, key, raw, row)."""
+    sub = copy.deepcopy(seed)
+    for table, key, raw, *row in edits:
+        td = _table(sub, table)
+        if row:
+            block, col = key.rsplit(".", 1)
+            old = td.blocks[block][row[0]][col]
+            td.blocks[block][row[0]][col] = Val(raw, old.sheet, old.cell, unit=old.unit)
+        else:
+            old = td.fields.get(key) or Val(None, td.sheet)
+            td.fields[key] = Val(raw, old.sheet or td.sheet, old.cell, unit=old.unit)
+    return sub
+
+
+def hits(sub, code: str, **kw) -> list[tuple]:
+    return [(f.severity, f.where, f.expected, f.found) for f in run_rules(sub, **kw) if f.code == code]
+
+
+# ---------------------------------------------------------------------------
+# the comparison every relation rule uses
+# ---------------------------------------------------------------------------
+def test_neq_accepts_a_difference_up_to_the_tolerance():
+    tol = D("0.01")
+    assert not neq(D("10.00"), D("10.01"), tol)
+    assert not neq(D("10.01"), D("10.00"), tol)
+    assert not neq(D("10"), D("10.010001"), tol)            # the epsilon absorbs noise
+    assert neq(D("10"), D("10.0100011"), tol)
+    assert neq(D("10.00"), D("10.02"), tol) and neq(D("10.02"), D("10.00"), tol)
+    assert not neq(D("10"), D("10.02"), D("0.02"))
+    assert neq(D("10"), D("10"), D("-0.01"))                 # a negative tolerance accepts nothing
+
+
+# ---------------------------------------------------------------------------
+# relation rules: (edits exactly at the tolerance, what is reported), (edits just past it, what is reported)
+# ---------------------------------------------------------------------------
+OV_EXEC = cell("overall", "funds.total.executed")
+PJ_EXEC = cell("project", "funds.total.executed")
+
+CASES = [
+    # 表内 sums: 按收入性质分 has twice the tolerance (four rows), 按支出性质分 once
+    ("W-INCOME-SUM", [("overall", "income.general", D("116.85"))], [],
+     [("overall", "income.general", D("116.86"))],
+     [(ERROR, cell("overall", "income.general"), "116.95万元", "116.98万元")]),
+    ("W-INCOME-SUM", [("overall", "income.general", D("116.81"))], [],
+     [("overall", "income.general", D("116.80"))],
+     [(ERROR, cell("overall", "income.general"), "116.95万元", "116.92万元")]),
+    ("W-EXPENSE-SUM", [("overall", "expense.basic", D("52.08"))], [],
+     [("overall", "expense.basic", D("52.09"))],
+     [(ERROR, cell("overall", "expense.basic"), "116.95万元", "116.97万元")]),
+    ("W-EXPENSE-SUM", [("overall", "expense.basic", D("52.06"))], [],
+     [("overall", "expense.basic", D("52.05"))],
+     [(ERROR, cell("overall", "expense.basic"), "116.95万元", "116.93万元")]),
+    # three source rows: tolerance × max(1, 3 // 2) = 0.01
+    ("W-PROJECT-FUNDS-SUM", [("project", "funds.current.executed", D("40.59"))], [],
+     [("project", "funds.current.executed", D("40.58"))],
+     [(ERROR, PJ_EXEC, "40.58万元", "40.60万元")]),
+    ("W-PROJECT-FUNDS-SUM", [("project", "funds.current.budget", D("50.01"))], [],
+     [("project", "funds.current.budget", D("50.02"))],
+     [(ERROR, cell("project", "funds.total.budget"), "50.02万元", "50.00万元")]),
+    # an empty total whose parts are filled; parts that are all 0 say nothing
+    ("W-PROJECT-FUNDS-SUM", [("project", "funds.total.initial", None), ("project", "funds.current.initial", D(0))], [],
+     [("project", "funds.total.initial", None), ("project", "funds.current.initial", D("0.01"))],
+     [(ERROR, cell("project", "funds.total.initial"), "0.01万元", None)]),
+    # 三公经费 = 公务用车 + 出国 + 公务接待: with 公务用车 stated, three terms (tolerance 0.01) …
+    ("W-SANGONG-SUM", [("basic", "car.final", D(0)), ("basic", "sangong.final", D("0.22"))], [],
+     [("basic", "car.final", D(0)), ("basic", "sangong.final", D("0.23"))],
+     [(ERROR, cell("basic", "sangong.final"), "0.21万元", "0.23万元")]),
+    # … with 公务用车 blank, its two parts count instead: four terms, tolerance 0.02
+    ("W-SANGONG-SUM", [("basic", "sangong.final", D("0.23"))], [],
+     [("basic", "sangong.final", D("0.24"))],
+     [(ERROR, cell("basic", "sangong.final"), "0.21万元", "0.24万元")]),
+    ("W-SANGONG-SUM", [("basic", "car_purchase.budget", D(1)), ("basic", "car.budget", D("1.01"))], [],
+     [("basic", "car_purchase.budget", D(1)), ("basic", "car.budget", D("1.02"))],
+     [(ERROR, cell("basic", "car.budget"), "1.00万元", "1.02万元")]),
+    # 项目支出 total of three project rows (19.58 + 40.6 + 4.7): tolerance 0.01
+    ("W-PROJECTS-TOTAL", [("basic", "projects_total.final", D("64.89"))], [],
+     [("basic", "projects_total.final", D("64.90"))],
+     [(ERROR, cell("basic", "projects_total.final"), "64.88万元", "64.90万元")]),
+    ("W-PROJECTS-TOTAL", [("basic", "projects_total.final", None)], [], [("basic", "projects_total.final", D("64.86"))],
+     [(ERROR, cell("basic", "projects_total.final"), "64.88万元", "64.86万元")]),
+    # “其中” items may reach 公用经费 plus the tolerance, not more
+    ("W-SUBITEM-GT-PARENT", [("basic", "utilities.final", D("0.01"))], [],
+     [("basic", "utilities.final", D("0.02"))],
+     [(ERROR, cell("basic", "office.final"), "≤4.55万元", "4.57万元")]),
+    ("W-SUBITEM-GT-PARENT", [("basic", "public.budget", D("4.79"))], [],
+     [("basic", "public.budget", D("4.78"))],
+     [(ERROR, cell("basic", "office.budget"), "≤4.78万元", "4.80万元")]),
+    ("W-SUBITEM-GT-PARENT", [("basic", "public.final", None), ("basic", "office.final", D(0))], [],
+     [("basic", "public.final", None), ("basic", "office.final", D("0.01"))],
+     [(ERROR, cell("basic", "public.final"), "≥0.01万元", None)]),
+    ("W-NEGATIVE", [("basic", "public.prev_final", D(0))], [],
+     [("basic", "public.prev_final", D("-0.01"))],
+     [(ERROR, cell("basic", "public.prev_final"), "≥0", "-0.01万元")]),
+    ("W-NEGATIVE", [("basic", "projects.final", D(0), 2)], [],
+     [("basic", "projects.final", D("-0.01"), 2)],
+     [(ERROR, cell("basic", "projects.final", 2), "≥0", "-0.01万元")]),
+    # over budget: more than the budget plus the tolerance
+    ("W-EXEC-OVER-BUDGET", [("project", "funds.total.executed", D("50.01"))], [],
+     [("project", "funds.total.executed", D("50.02"))],
+     [(WARNING, PJ_EXEC, "≤50.00万元", "50.02万元")]),
+    ("W-EXEC-OVER-BUDGET", [("project", "funds.current.executed", D("50.01"))], [],
+     [("project", "funds.current.executed", D("50.02"))],
+     [(WARNING, cell("project", "funds.current.executed"), "≤50.00万元", "50.02万元")]),
+    ("W-BUDGET-ADJUSTED", [("overall", "funds.total.initial", D("117.99"))], [],
+     [("overall", "funds.total.initial", D("118.00"))],
+     [(INFO, cell("overall", "funds.total.budget"), "118.00万元", "117.98万元")]),
+    ("W-BUDGET-ADJUSTED", [("overall", "funds.total.initial", D("117.97"))], [],
+     [("overall", "funds.total.initial", D("117.96"))],
+     [(INFO, cell("overall", "funds.total.budget"), "117.96万元", "117.98万元")]),
+    ("W-SANGONG-OVER-BUDGET", [("basic", "reception.final", D("0.46"))], [],
+     [("basic", "reception.final", D("0.47"))],
+     [(WARNING, cell("basic", "reception.final"), "≤0.45万元", "0.47万元")]),
+    ("W-SANGONG-OVER-BUDGET", [("basic", "abroad.budget", D(1)), ("basic", "abroad.final", D("1.01"))], [],
+     [("basic", "abroad.budget", D(1)), ("basic", "abroad.final", D("1.02"))],
+     [(WARNING, cell("basic", "abroad.final"), "≤1.00万元", "1.02万元")]),
+    # 三公 up on last year: the rows' totals when 三公经费 itself is a formula without a value
+    ("W-SANGONG-INCREASE", [("basic", "reception.prev_final", D("0.20"))], [],
+     [("basic", "reception.prev_final", D("0.19"))],
+     [(INFO, cell("basic", "sangong.final"), "≤0.19万元", "0.21万元")]),
+    ("W-SANGONG-INCREASE", [("basic", "sangong.prev_final", D(1)), ("basic", "sangong.final", D("1.01"))], [],
+     [("basic", "sangong.prev_final", D(1)), ("basic", "sangong.final", D("1.02"))],
+     [(INFO, cell("basic", "sangong.final"), "≤1.00万元", "1.02万元")]),
+    ("W-PROCUREMENT-OVER", [("basic", "procurement.budget", D(2)), ("basic", "procurement.final", D("2.01"))], [],
+     [("basic", "procurement.budget", D(2)), ("basic", "procurement.final", D("2.02"))],
+     [(WARNING, cell("basic", "procurement.final"), "≤2.00万元", "2.02万元")]),
+    ("W-STAFF-OVER", [("basic", "staff.actual", 4)], [], [("basic", "staff.actual", 5)],
+     [(WARNING, cell("basic", "staff.actual"), "≤4", "5")]),
+    ("W-STAFF-OVER", [("basic", "staff.authorized", 0), ("basic", "staff.actual", 1)], [],
+     [("basic", "staff.authorized", 1), ("basic", "staff.actual", 2)],
+     [(WARNING, cell("basic", "staff.actual"), "≤1", "2")]),
+    # rates: compared at the decimals the cell shows, half up (64.9 ÷ 80 = 81.125%)
+    ("W-EXEC-RATE", [("project", "funds.total.budget", D(80)), ("project", "funds.total.executed", D("64.9")),
+                     ("project", "funds.total.rate", "81.13%")], [],
+     [("project", "funds.total.budget", D(80)), ("project", "funds.total.executed", D("64.9")),
+      ("project", "funds.total.rate", "81.12%")],
+     [(ERROR, cell("project", "funds.total.rate"), "81.13%", "81.12%")]),
+    # one decimal shown: right when rounded, but a note that two decimals give 81.13%
+    ("W-EXEC-RATE", [("project", "funds.total.budget", D(80)), ("project", "funds.total.executed", D("64.96")),
+                     ("project", "funds.total.rate", "81.2%")], [],
+     [("project", "funds.total.budget", D(80)), ("project", "funds.total.executed", D("64.9")),
+      ("project", "funds.total.rate", "81.1%")],
+     [(INFO, cell("project", "funds.total.rate"), "81.13%", "81.1%")]),
+    # more than four decimals are compared at four
+    ("W-EXEC-RATE", [("project", "funds.total.budget", D(80)), ("project", "funds.total.executed", D("64.9")),
+                     ("project", "funds.total.rate", "81.12504%")], [],
+     [("project", "funds.total.budget", D(80)), ("project", "funds.total.executed", D("64.9")),
+      ("project", "funds.total.rate", "81.1251%")],
+     [(ERROR, cell("project", "funds.total.rate"), "81.13%", "81.1251%")]),
+    ("W-CONTROL-RATE", [("basic", "staff.actual", 3), ("basic", "staff.rate", "75.00%")], [],
+     [("basic", "staff.actual", 3), ("basic", "staff.rate", "75.01%")],
+     [(ERROR, cell("basic", "staff.rate"), "75.00%", "75.01%")]),
+    ("W-CONTROL-RATE", [("basic", "building.budget", D(200)), ("basic", "building.actual", D(199)),
+                        ("basic", "building.invest_rate", "99.5%")], [],
+     [("basic", "building.budget", D(200)), ("basic", "building.actual", D(199)),
+      ("basic", "building.invest_rate", "99.4%")],
+     [(ERROR, cell("basic", "building.invest_rate"), "99.50%", "99.4%")]),
+    # an indicator value equal to the budget (within the tolerance) restates it
+    ("W-QUANTITY-RESTATES-BUDGET", [("overall", "ind.output.quantity.target", "117.99万元", 0)],
+     [(INFO, cell("overall", "ind.output.quantity.target", 0), "产出数量", "117.99万元")],
+     [("overall", "ind.output.quantity.target", "118.00万元", 0)], []),
+    ("W-QUANTITY-RESTATES-BUDGET", [("overall", "ind.output.quantity.target", "1,205,300元", 0)],
+     [(INFO, cell("overall", "ind.output.quantity.target", 0), "产出数量", "1,205,300元")],
+     [("overall", "ind.output.quantity.target", "1,205,200元", 0)], []),
+    # the cost actual equal to the budget while less was spent (by more than the tolerance)
+    ("W-COST-ACTUAL-BUDGET", [("overall", "ind.output.cost.actual", "117.97万元", 0)],
+     [(WARNING, cell("overall", "ind.output.cost.actual", 0), "116.95万元", "117.97万元")],
+     [("overall", "ind.output.cost.actual", "117.96万元", 0)], []),
+    ("W-COST-ACTUAL-BUDGET", [("overall", "ind.output.cost.actual", "117.98万元", 0),
+                              ("overall", "funds.total.executed", D("117.97"))], [],
+     [("overall", "ind.output.cost.actual", "117.98万元", 0), ("overall", "funds.total.executed", D("117.96"))],
+     [(WARNING, cell("overall", "ind.output.cost.actual", 0), "117.96万元", "117.98万元")]),
+    ("W-UNIT-MISMATCH", [("overall", "ind.output.quality.name", "覆盖率（%）", 1), ("overall", "ind.output.quality.target", 100, 1)], [],
+     [("overall", "ind.output.quality.name", "覆盖率（%）", 1), ("overall", "ind.output.quality.target", D("100.01"), 1)],
+     [(INFO, cell("overall", "ind.output.quality.target", 1), "百分比数值", "100.01")]),
+    ("W-ACTUAL-AS-TARGET", [("overall", "ind.satisfaction.service.actual", "98%", 0)], [],
+     [("overall", "ind.satisfaction.service.actual", "≥98%", 0)],
+     [(WARNING, cell("overall", "ind.satisfaction.service.actual", 0), "实际数值", "≥98%")]),
+    ("W-ACTUAL-AS-TARGET", [("overall", "ind.satisfaction.service.actual", "98%左右", 0)], [],
+     [("overall", "ind.satisfaction.service.actual", "不超过98%", 0)],
+     [(WARNING, cell("overall", "ind.satisfaction.service.actual", 0), "实际数值", "不超过98%")]),
+    # 计分: weights (产出 50, 预算执行率 10, total 100) with the score tolerance 0.01
+    ("S-WEIGHT-L1", [("overall", "ind.output.quantity.weight", D("10.01"), 0)], [],
+     [("overall", "ind.output.quantity.weight", D("10.02"), 0)],
+     [(WARNING, cell("overall", "ind.output.quantity.weight", 0), "50", "50.02")]),
+    ("S-WEIGHT-L1", [("overall", "ind.satisfaction.service.weight", D("9.99"), 0)], [],
+     [("overall", "ind.satisfaction.service.weight", D("9.98"), 0)],
+     [(WARNING, cell("overall", "ind.satisfaction.service.weight", 0), "10", "9.98")]),
+    ("S-EXEC-WEIGHT", [("overall", "funds.total.weight", D("10.01"))], [],
+     [("overall", "funds.total.weight", D("10.02"))],
+     [(WARNING, cell("overall", "funds.total.weight"), "10", "10.02")]),
+    ("S-WEIGHT-TOTAL", [("overall", "funds.total.weight", D("9.99"))], [],
+     [("overall", "funds.total.weight", D("9.98"))],
+     [(ERROR, cell("overall", "total.weight"), "100", "99.98")]),
+    ("S-WEIGHT-TOTAL", [("overall", "total.weight", D("100.01"))], [],
+     [("overall", "total.weight", D("100.02"))],
+     [(ERROR, cell("overall", "total.weight"), "100", "100.02")]),
+    ("S-WEIGHT-TOTAL", [("overall", "ind.output.weight_total", D("50.01"))], [],
+     [("overall", "ind.output.weight_total", D("49.98"))],
+     [(ERROR, cell("overall", "ind.output.weight_total"), "50", "49.98")]),
+    # scores within 0 … weight (+ tolerance)
+    ("S-SCORE-RANGE", [("project", "ind.output.quality.score", D("10.01"), 0)], [],
+     [("project", "ind.output.quality.score", D("10.02"), 0)],
+     [(ERROR, cell("project", "ind.output.quality.score", 0), "≤10", "10.02")]),
+    ("S-SCORE-RANGE", [("project", "ind.output.quality.score", D(0), 0)], [],
+     [("project", "ind.output.quality.score", D("-0.01"), 0)],
+     [(ERROR, cell("project", "ind.output.quality.score", 0), "≥0", "-0.01")]),
+    ("S-SCORE-RANGE", [("project", "funds.total.score", D("10.01"))], [],
+     [("project", "funds.total.score", D("10.02"))],
+     [(ERROR, cell("project", "funds.total.score"), "≤10", "10.02")]),
+    ("S-SCORE-SUM", [("overall", "total.score", D("98.01"))], [], [("overall", "total.score", D("97.98"))],
+     [(ERROR, cell("overall", "total.score"), "98", "97.98")]),
+    ("S-SCORE-SUM", [("overall", "ind.output.score_total", D("49.01"))], [],
+     [("overall", "ind.output.score_total", D("49.02"))],
+     [(ERROR, cell("overall", "ind.output.score_total"), "49", "49.02")]),
+    # a missing score makes a wrong total a note (无法核对)
+    ("S-SCORE-SUM", [("overall", "ind.output.quality.score", None, 0), ("overall", "total.score", D("93.01"))], [],
+     [("overall", "ind.output.quality.score", None, 0), ("overall", "total.score", D("93.02"))],
+     [(INFO, cell("overall", "total.score"), "93", "93.02")]),
+    # deducted: a score more than the tolerance below the weight (the seed's cost row: met, 9 of 10)
+    ("S-MET-DEDUCTED", [("overall", "ind.output.cost.score", D("9.99"), 0)],
+     [(WARNING, cell("project", "ind.output.cost.score", 0), "10", "9")],
+     [("overall", "ind.output.cost.score", D("9.98"), 0)],
+     [(WARNING, cell("overall", "ind.output.cost.score", 0), "10", "9.98"),
+      (WARNING, cell("project", "ind.output.cost.score", 0), "10", "9")]),
+    ("D-NOTE-DEDUCTED-BLANK", [("overall", "ind.output.cost.score", D("9.99"), 0), ("overall", "ind.output.cost.note", None, 0)], [],
+     [("overall", "ind.output.cost.score", D("9.98"), 0), ("overall", "ind.output.cost.note", None, 0)],
+     [(ERROR, cell("overall", "ind.output.cost.note", 0), "扣分原因及改进措施", None)]),
+    ("D-NOTE-DEDUCTED-NONE", [("project", "ind.output.cost.score", D("9.99"), 0)], [],
+     [("project", "ind.output.cost.score", D("9.98"), 0)],
+     [(WARNING, cell("project", "ind.output.cost.note", 0), "扣分原因及改进措施", "无偏差")]),
+    # full marks: within the tolerance of the weight, on a missed target
+    ("S-MISSED-FULL", [("overall", "ind.satisfaction.service.actual", "92%", 0),
+                       ("overall", "ind.satisfaction.service.score", D("9.98"), 0)], [],
+     [("overall", "ind.satisfaction.service.actual", "92%", 0),
+      ("overall", "ind.satisfaction.service.score", D("9.99"), 0)],
+     [(ERROR, cell("overall", "ind.satisfaction.service.score", 0), "<10", "9.99")]),
+    ("S-MISSED-FULL", [("overall", "ind.satisfaction.service.actual", "95%", 0)], [],
+     [("overall", "ind.satisfaction.service.actual", "94.99%", 0)],
+     [(ERROR, cell("overall", "ind.satisfaction.service.score", 0), "<10", "10")]),
+    # qualitative bands (weight 5): 达成 [4, 5], 部分达成 [3, 4), 未达成 [0, 3)
+    ("S-QUAL-BAND", [("overall", "ind.output.timeliness.score", D(4), 0)], [],
+     [("overall", "ind.output.timeliness.score", D("3.99"), 0)],
+     [(WARNING, cell("overall", "ind.output.timeliness.score", 0), "4.00–5.00", "3.99")]),
+    ("S-QUAL-BAND", [("overall", "ind.output.timeliness.actual", "基本完成", 0), ("overall", "ind.output.timeliness.score", D(3), 0)], [],
+     [("overall", "ind.output.timeliness.actual", "基本完成", 0), ("overall", "ind.output.timeliness.score", D(4), 0)],
+     [(WARNING, cell("overall", "ind.output.timeliness.score", 0), "3.00–4.00", "4")]),
+    ("S-QUAL-BAND", [("overall", "ind.output.timeliness.actual", "基本完成", 0), ("overall", "ind.output.timeliness.score", D("3.99"), 0)], [],
+     [("overall", "ind.output.timeliness.actual", "基本完成", 0), ("overall", "ind.output.timeliness.score", D("2.99"), 0)],
+     [(WARNING, cell("overall", "ind.output.timeliness.score", 0), "3.00–4.00", "2.99")]),
+    ("S-QUAL-BAND", [("overall", "ind.output.timeliness.actual", "未完成", 0), ("overall", "ind.output.timeliness.score", D("2.99"), 0)], [],
+     [("overall", "ind.output.timeliness.actual", "未完成", 0), ("overall", "ind.output.timeliness.score", D(3), 0)],
+     [(WARNING, cell("overall", "ind.output.timeliness.score", 0), "0.00–3.00", "3")]),
+    # 130% of the target and more, with nothing said (target ≥100条)
+    ("D-NOTE-OVERACHIEVED", [("overall", "ind.output.quantity.actual", "129条", 1)],
+     [(WARNING, cell("project", "ind.output.quantity.note", 0), "<130%或说明原因", "无偏差")],
+     [("overall", "ind.output.quantity.actual", "130条", 1)],
+     [(WARNING, cell("overall", "ind.output.quantity.note", 1), "<130%或说明原因", "无偏差"),
+      (WARNING, cell("project", "ind.output.quantity.note", 0), "<130%或说明原因", "无偏差")]),
+    ("D-NOTE-MISSED", [("overall", "ind.satisfaction.service.actual", "95%", 0)], [],
+     [("overall", "ind.satisfaction.service.actual", "94.99%", 0)],
+     [(WARNING, cell("overall", "ind.satisfaction.service.note", 0), "未达成原因及改进措施", "无偏差")]),
+    # execution below 90% with every note silent
+    ("D-NOTE-LOW-EXEC", [("project", "funds.total.executed", D(45))], [],
+     [("project", "funds.total.executed", D("44.99"))],
+     [(WARNING, cell("project", "funds.total.rate"), "≥90%或说明原因", "89.98%")]),
+    # a total with a score above its weight, by more than the tolerance
+    ("S-TOTAL-CAPPED", [("overall", "funds.total.score", D("10.01")), ("overall", "total.score", D("99.01"))], [],
+     [("overall", "funds.total.score", D("10.02")), ("overall", "total.score", D("99.02"))],
+     [(ERROR, cell("overall", "total.score"), "99", "99.02")]),
+    ("S-TOTAL-CAPPED", [("overall", "ind.output.cost.score", D("10.01"), 0), ("overall", "total.score", D("99.01"))], [],
+     [("overall", "ind.output.cost.score", D("10.02"), 0), ("overall", "total.score", D("99.02"))],
+     [(ERROR, cell("overall", "total.score"), "99", "99.02")]),
+    # the unit's execution-rate points against the profile: 116.95 ÷ 117.98 = 99.13% → 9.91
+    ("S-SCORE-DIFF", [("overall", "funds.total.score", D("9.90"))],
+     [(WARNING, cell("project", "funds.total.score"), "8.12", "9")],
+     [("overall", "funds.total.score", D("9.89"))],
+     [(WARNING, cell("overall", "funds.total.score"), "9.91", "9.89"),
+      (WARNING, cell("project", "funds.total.score"), "8.12", "9")]),
+    # a missed ≥ target: 10 × 90 ÷ 95 = 9.47
+    ("S-SCORE-DIFF", [("project", "ind.satisfaction.service.actual", "90%", 0),
+                      ("project", "ind.satisfaction.service.score", D("9.48"), 0), ("project", "funds.total.score", D("8.12"))],
+     [(WARNING, cell("overall", "funds.total.score"), "9.91", "9")],
+     [("project", "ind.satisfaction.service.actual", "90%", 0),
+      ("project", "ind.satisfaction.service.score", D("9.45"), 0), ("project", "funds.total.score", D("8.12"))],
+     [(WARNING, cell("overall", "funds.total.score"), "9.91", "9"),
+      (WARNING, cell("project", "ind.satisfaction.service.score", 0), "9.47", "9.45")]),
+    # 表间: projects of the base table (3 rows: tolerance 0.01) against the overall table
+    ("X-PROJECTS-VS-OVERALL", [("overall", "expense.project", D("64.89"))], [],
+     [("overall", "expense.project", D("64.90"))],
+     [(ERROR, cell("overall", "expense.project"), "64.88万元", "64.90万元")]),
+    ("X-PROJECT-SHEETS-SUM", [("overall", "expense.project", D("40.61"))], [],
+     [("overall", "expense.project", D("40.62"))],
+     [(INFO, cell("overall", "expense.project"), "40.62万元", "40.60万元")]),
+    ("X-PROJECT-SHEETS-SUM", [("overall", "expense.project", D("40.59"))], [],
+     [("overall", "expense.project", D("40.58"))],
+     [(ERROR, cell("overall", "expense.project"), "≤40.58万元", "40.60万元")]),
+    ("X-PUBLIC-GT-BASIC", [("overall", "expense.basic", D("4.54"))], [],
+     [("overall", "expense.basic", D("4.53"))],
+     [(ERROR, cell("basic", "public.final"), "≤4.53万元", "4.55万元")]),
+    ("X-COST-CEILING", [("project", "ind.output.cost.target", "≤50.01万元", 0)], [],
+     [("project", "ind.output.cost.target", "≤50.02万元", 0)],
+     [(WARNING, cell("project", "ind.output.cost.target", 0), "50.00万元, 50.00万元", "50.02万元")]),
+    ("X-COST-CEILING", [("project", "ind.output.cost.target", "控制在500100元以内", 0)], [],
+     [("project", "ind.output.cost.target", "控制在500200元之内", 0)],
+     [(WARNING, cell("project", "ind.output.cost.target", 0), "50.00万元, 50.00万元", "50.02万元")]),
+    # a floor (≥) is not a ceiling
+    ("X-COST-CEILING", [("project", "ind.output.cost.target", "≥45万元", 0)], [],
+     [("project", "ind.output.cost.target", "45万元", 0)],
+     [(WARNING, cell("project", "ind.output.cost.target", 0), "50.00万元, 50.00万元", "45.00万元")]),
+    # the project sheet against its base-table row: same name (within the tolerance) …
+    ("X-PROJECT-SHEET-ROW", [("project", "name", "治理网格服务专项"), ("project", "funds.total.executed", D("40.61"))], [],
+     [("project", "name", "治理网格服务专项"), ("project", "funds.total.executed", D("40.62"))],
+     [(ERROR, PJ_EXEC, "50.00万元/40.60万元", "50.00万元/40.62万元")]),
+    # … or, named otherwise, the row whose amounts agree
+    ("X-PROJECT-SHEET-ROW", [("basic", "projects.final", D("40.61"), 1)],
+     [(WARNING, cell("project", "name"), "治理网格服务专项", "移动网格平台")],
+     [("basic", "projects.final", D("40.62"), 1)],
+     [(WARNING, cell("project", "name"), "基础数据表中的项目支出行", "移动网格平台")]),
+]
+
+
+@pytest.mark.parametrize("code,at,at_want,over,over_want", CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_rule_at_and_past_its_tolerance(seed, code, at, at_want, over, over_want):
+    assert hits(edited(seed, *at), code) == at_want
+    assert hits(edited(seed, *over), code) == over_want
+
+
+def test_rule_previous_year_at_and_past_the_tolerance(seed):
+    # last year's table whose 本年决算数 are this year's 上年决算数
+    agree = [("basic", "reception.final", D(0)), ("basic", "public.final", D("3.5")), ("basic", "office.final", D("3.4")),
+             ("basic", "meetings.final", D("0.1")), ("basic", "projects.final", D("31.4"), 0),
+             ("basic", "projects.final", D(50), 1), ("basic", "projects.final", None, 2)]
+    assert hits(seed, "Y-PREV-FINAL", previous=edited(seed, *agree)) == []
+    prev = edited(seed, *agree, ("basic", "public.final", D("3.51")), ("basic", "projects.final", D("31.39"), 0))
+    assert hits(seed, "Y-PREV-FINAL", previous=prev) == []
+    prev = edited(seed, *agree, ("basic", "public.final", D("3.52")), ("basic", "projects.final", D("31.38"), 0))
+    assert hits(seed, "Y-PREV-FINAL", previous=prev) == [
+        (ERROR, cell("basic", "projects.prev_final", 0), "31.38万元", "31.40万元"),
+        (ERROR, cell("basic", "public.prev_final"), "3.52万元", "3.50万元")]
+    # a figure on one side only
+    prev = edited(seed, *agree, ("basic", "office.final", None), ("basic", "projects.final", D("4.7"), 2))
+    assert hits(seed, "Y-PREV-FINAL", previous=prev) == [
+        (ERROR, cell("basic", "projects.prev_final", 2), "4.70万元", "（空）"),
+        (ERROR, cell("basic", "office.prev_final"), "（空）", "3.40万元")]
+
+
+def test_rule_tolerance_comes_from_the_profile(seed, tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text('[profile]\nname = "wide"\nextends = "national-2020"\n[tolerance]\namount = 0.05\nscore = 0.5\n',
+                    encoding="utf-8")
+    wide = load_profile(str(path))
+    sub = edited(seed, ("overall", "expense.basic", D("52.12")), ("overall", "funds.total.weight", D("10.5")))
+    assert hits(sub, "W-EXPENSE-SUM", profile=wide) == []
+    assert hits(sub, "S-EXEC-WEIGHT", profile=wide) == []
+    sub = edited(seed, ("overall", "expense.basic", D("52.13")), ("overall", "funds.total.weight", D("10.51")))
+    assert hits(sub, "W-EXPENSE-SUM", profile=wide) == [
+        (ERROR, cell("overall", "expense.basic"), "116.95万元", "117.01万元")]
+    assert hits(sub, "S-EXEC-WEIGHT", profile=wide) == [(WARNING, cell("overall", "funds.total.weight"), "10", "10.51")]
+
+
+# ---------------------------------------------------------------------------
+# execution-rate points and grades (score/engine, score/profile)
+# ---------------------------------------------------------------------------
+def _profile(**sections) -> Profile:
+    base = load_profile()
+    data = copy.deepcopy(base.data)
+    for name, values in sections.items():
+        data.setdefault(name, {}).update(values)
+    return Profile("t", data)
+
+
+@pytest.mark.parametrize("rate,points", [
+    (D("99.125"), D("9.91")), (D("99.135"), D("9.91")), (D(100), D(10)), (D("100.01"), D(10)), (D(150), D(10)),
+    (D(0), D(0)), (D(-5), D(0)), (D("81.2"), D("8.12")),
+])
+def test_exec_points_capped_linear(rate, points):
+    assert exec_points(rate, D(10), load_profile())[0] == points
+
+
+@pytest.mark.parametrize("rate,points", [
+    (D(100), D(10)), (D("99.99"), D(8)), (D(95), D(8)), (D("94.99"), D(6)), (D(90), D(6)), (D("89.99"), D(0)),
+    (D(0), D(0)),
+])
+def test_exec_points_tiered_boundaries_are_inclusive(rate, points):
+    p = _profile(exec_rate={"mode": "tiered"})
+    assert exec_points(rate, D(10), p)[0] == points
+
+
+def test_exec_points_uncapped_flags_points_over_the_weight():
+    p = _profile(exec_rate={"mode": "uncapped_linear"})
+    assert exec_points(D(100), D(10), p)[:3:2] == (D(10), "")
+    pts, _basis, flag = exec_points(D("100.1"), D(10), p)
+    assert pts == D("10.01") and flag == "执行率超过 100%，按不封顶规则得分超过分值"
+    assert exec_points(D(-1), D(10), p)[0] == D(0)
+
+
+@pytest.mark.parametrize("total,grade", [
+    (D(90), "优"), (D("89.99"), "良"), (D(80), "良"), (D("79.99"), "中"), (D(60), "中"), (D("59.99"), "差"),
+    (D(0), "差"), (None, ""),
+])
+def test_grade_bands_include_their_lower_bound(total, grade):
+    assert load_profile().grade(total) == grade
+
+
+# ---------------------------------------------------------------------------
+# the value parser: comparison words, ranges, money units
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("text,op,value,unit", [
+    ("≤50万元", "<=", D(50), "万元"), ("≦50万元", "<=", D(50), "万元"), ("<=50万元", "<=", D(50), "万元"),
+    ("＜＝50万元", "<=", D(50), "万元"), ("不超过50万元", "<=", D(50), "万元"), ("不高于5%", "<=", D(5), "%"),
+    ("不多于3次", "<=", D(3), "次"), ("不大于3次", "<=", D(3), "次"), ("小于等于3次", "<=", D(3), "次"),
+    ("不得超过3次", "<=", D(3), "次"), ("至多3次", "<=", D(3), "次"),
+    ("50万元以内", "<=", D(50), "万元"), ("50万元之内", "<=", D(50), "万元"), ("3个工作日内", "<=", D(3), "个工作日"),
+    ("控制在50万元以内", "<=", D(50), "万元"), ("控制在50万元之内", "<=", D(50), "万元"), ("控制在50万元", "<=", D(50), "万元"),
+    ("5%以下", "<=", D(5), "%"), ("5%及以下", "<=", D(5), "%"),
+    ("≥95%", ">=", D(95), "%"), ("≧95%", ">=", D(95), "%"), (">=95%", ">=", D(95), "%"), ("不低于95%", ">=", D(95), "%"),
+    ("不少于3次", ">=", D(3), "次"), ("不小于3次", ">=", D(3), "次"), ("大于等于3次", ">=", D(3), "次"),
+    ("不得低于95%", ">=", D(95), "%"), ("至少3次", ">=", D(3), "次"), ("达到95%", ">=", D(95), "%"),
+    ("95%以上", ">=", D(95), "%"), ("95%及以上", ">=", D(95), "%"), ("控制在95%以上", ">=", D(95), "%"),
+    ("＞3次", ">", D(3), "次"), ("高于3次", ">", D(3), "次"), ("超过3次", ">", D(3), "次"),
+    ("＜3次", "<", D(3), "次"), ("低于3%", "<", D(3), "%"), ("少于3次", "<", D(3), "次"),
+    ("=100%", "=", D(100), "%"), ("等于100%", "=", D(100), "%"), ("100%", None, D(100), "%"),
+    ("≥三次", ">=", D(3), "次"), ("不超过五十万元", "<=", D(50), "万元"),
+])
+def test_value_comparison_words(text, op, value, unit):
+    q = parse_quantity(text)
+    assert (q.op, q.value, q.upper, q.unit, q.error) == (op, value, None, unit, None)
+
+
+@pytest.mark.parametrize("text,approx", [
+    ("95%以上", "at_least"), ("100余次", "at_least"), ("逾100次", "at_least"), ("100多次", "at_least"),
+    ("约100次", "about"), ("100次左右", "about"), ("近100次", "about"), ("≥100次", None), ("100次以内", None),
+])
+def test_value_approximations(text, approx):
+    assert parse_quantity(text).approx == approx
+
+
+@pytest.mark.parametrize("text", ["≥50以内", "不低于50万元以内", "≤95%以上", "≥5-10次", "不超过3至5次"])
+def test_value_contradicting_comparisons_are_errors(text):
+    q = parse_quantity(text)
+    assert q.value is None and q.op is None and q.error.startswith("无法识别的数值：“")
+
+
+@pytest.mark.parametrize("text,value,upper,unit", [
+    ("90%-100%", D(90), D(100), "%"), ("90%~100%", D(90), D(100), "%"), ("90%至100%", D(90), D(100), "%"),
+    ("90-100%", D(90), D(100), "%"), ("3到5次", D(3), D(5), "次"), ("3—5次", D(3), D(5), "次"),
+    ("三至五次", D(3), D(5), "次"), ("5-10万人", D(50000), D(100000), "人"), ("5-10万元", D(5), D(10), "万元"),
+    ("5%-5%", D(5), D(5), "%"), ("0.5-1.5小时", D("0.5"), D("1.5"), "小时"),
+])
+def test_value_ranges(text, value, upper, unit):
+    q = parse_quantity(text)
+    assert (q.op, q.value, q.upper, q.unit, q.error) == ("between", value, upper, unit, None)
+
+
+@pytest.mark.parametrize("text", ["100%-90%", "5-3次", "3%-5次", "五至三次"])
+def test_value_ranges_upside_down_or_mixed_units_are_errors(text):
+    q = parse_quantity(text)
+    assert q.value is None and q.error is not None
+
+
+@pytest.mark.parametrize("text,wan,yuan,seen", [
+    ("500元", D("0.05"), D(500), "元"), ("5,000元", D("0.5"), D(5000), "元"), ("1,169,500元", D("116.95"), D(1169500), "元"),
+    ("¥1,169,500", D("116.95"), D(1169500), "元"), ("500万元", D(500), D(5000000), "万元"), ("500万", D(500), D(5000000), "万元"),
+    ("1.2亿元", D(12000), D(120000000), "亿元"), ("3千元", D("0.3"), D(3000), "千元"), ("500", D(500), D(500), None),
+    ("五十万元", D(50), D(500000), "万元"), ("五百元", D("0.05"), D(500), "元"),
+])
+def test_value_money_units(text, wan, yuan, seen):
+    assert (parse_amount(text).value, parse_amount(text).unit_seen) == (wan, seen)
+    assert parse_amount(text, unit="元").value == yuan
+
+
+@pytest.mark.parametrize("text,wan", [
+    ("≤500000元", D(50)), ("≤50万元", D(50)), ("≤0.005亿元", D(50)), ("不超过50万元", D(50)), ("500元/人", None),
+    ("≤50", None), ("50次", None),
+])
+def test_value_indicator_money_in_wan(text, wan):
+    assert money_of(parse_quantity(text)) == wan
+
+
+@pytest.mark.parametrize("raw,percent_cell,value", [
+    ("99.13%", False, D("99.13")), (0.9913, True, D("99.13")), (0.9913, False, D("99.13")), (D("1.5"), False, D(150)),
+    (D("1.51"), False, D("1.51")), ("1.5", False, D(150)), ("1.51", False, D("1.51")), (99.13, False, D("99.13")),
+    ("5‰", False, D("0.5")), (1, True, D(100)),
+])
+def test_value_rates_fraction_limit(raw, percent_cell, value):
+    assert parse_rate(raw, percent_cell=percent_cell).value == value
+
+
+# ---------------------------------------------------------------------------
+# every row label of the 基础数据表, in a hand-made workbook (not from the template)
+# ---------------------------------------------------------------------------
+BASIC_MONEY_ROWS = [         # (label as the form writes it, field key)
+    ("三公经费", "sangong"), ("   1、公务用车购置和维护经费", "car"), ("       其中：公车购置", "car_purchase"),
+    ("             公车运行维护", "car_operation"), ("   2、出国经费", "abroad"), ("   3、公务接待", "reception"),
+    ("项目支出：", "projects_total"), ("公用经费", "public"), ("    其中：办公经费", "office"),
+    ("          水费、电费、差旅费", "utilities"), ("          会议费、培训费", "meetings"),
+    ("政府采购金额", "procurement"), ("部门基本支出预算调整", "basic_adjust"),
+]
+COLS = ("prev_final", "budget", "final")
+
+
+def _basic_labels_from_the_form() -> list[tuple[str, str]]:
+    """(label, key) of every money row of the form's 基础数据表, in form order."""
+    out = []
+    for part in forms.BASIC.parts:
+        key = getattr(part, "key", None)
+        if key is not None and key.startswith(tuple(k for _l, k in BASIC_MONEY_ROWS)) and hasattr(part, "items"):
+            out.append((part.items[0].text, key))
+    return out
+
+
+def test_the_hand_made_rows_are_the_forms_rows():
+    assert _basic_labels_from_the_form() == BASIC_MONEY_ROWS
+
+
+def _amount(i: int, j: int) -> Decimal:
+    """A different amount in every cell: row i, column j."""
+    return D(i + 1) + D(j + 1) / 10 + D("0.01") * (j + 1)
+
+
+def _hand_basic(labels: list[tuple[str, str]], *, projects=(("业务工作经费", 7), ("治理网格服务专项", 8)),
+                special=(("市级网格化专项", 9),)) -> bytes:
+    """A 基础数据表 laid out by hand: title, unit, staff, the money rows with projects and 市级专项资金,
+    building control and thrift."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "附件1"
+    ws.append(["2024年度部门整体支出绩效评价基础数据表"])
+    ws.append(["填报单位：某区网格化服务中心", None, None, None, "年度", 2024])
+    ws.append(["财政供养人员情况（人）", "编制数", "2024年实际在职人数", "控制率"])
+    ws.append([None, 12, 11, 11 / 12])
+    ws.cell(4, 4).number_format = "0.00%"
+    ws.append(["经费控制情况（万元）", "2023年决算数", "2024年预算数", "2024年决算数"])
+    for i, (label, key) in enumerate(labels):
+        if key == "projects_total":
+            ws.append([label, *(_amount(i, j) for j in range(3))])
+            for name, n in projects:
+                ws.append([f"    {n - 6}、{name}", *(_amount(n * 10, j) for j in range(3))])
+            ws.append(["    市级专项资金（一个专项一行）"])
+            for name, n in special:
+                ws.append([f"    {name}", *(_amount(n * 10, j) for j in range(3))])
+            continue
+        if key in ("procurement", "basic_adjust"):
+            ws.append([label, "——", *(_amount(i, j) for j in (1, 2))])
+        else:
+            ws.append([label, *(_amount(i, j) for j in range(3))])
+    ws.append(["楼堂馆所控制情况\n（2024年完工项目）", "批复规模\n（㎡）", "实际规模\n（㎡）", "规模控制率",
+               "预算投资\n（万元）", "实际投资\n（万元）", "投资概算控制率"])
+    ws.append(["档案楼", 1200, 1150, 1150 / 1200, 300, 290.5, 290.5 / 300])
+    ws.append(["厉行节约保障措施", "压缩三公经费。"])
+    ws.append(["填表人：      填报日期：        联系电话：          单位负责人签字："])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _read_basic(tmp_path, data: bytes):
+    path = tmp_path / "basic.xlsx"
+    path.write_bytes(data)
+    sub = read_submission(path)
+    assert sub.tables_found == ["basic"]
+    return sub.basic
+
+
+def test_basic_every_row_label_reads_into_its_own_field(tmp_path):
+    td = _read_basic(tmp_path, _hand_basic(BASIC_MONEY_ROWS))
+    rows_before_projects = 6           # money rows start on sheet row 6
+    got, want = {}, {}
+    for i, (_label, key) in enumerate(BASIC_MONEY_ROWS):
+        for j, col in enumerate(COLS):
+            if key in ("procurement", "basic_adjust") and col == "prev_final":
+                continue
+            v = td.fields.get(f"{key}.{col}")
+            got[f"{key}.{col}"] = (v.amount_value(), v.cell) if v is not None else None
+            extra = 0 if i <= 6 else 4         # the two project rows, the 专项 header and one 专项 row
+            want[f"{key}.{col}"] = (_amount(i, j), f"{'BCD'[j]}{rows_before_projects + i + extra}")
+    assert got == want
+    assert [(r["name"].text(), r["final"].amount_value()) for r in td.rows("projects")] == [
+        ("业务工作经费", _amount(70, 2)), ("治理网格服务专项", _amount(80, 2))]
+    assert [(r["name"].text(), r["budget"].amount_value()) for r in td.rows("special_funds")] == [
+        ("市级网格化专项", _amount(90, 1))]
+    assert td.get("unit").text() == "某区网格化服务中心" and td.year == 2024
+    assert (td.get("staff.authorized").count().value, td.get("staff.actual").count().value) == (12, 11)
+    assert td.get("staff.rate").rate().value.quantize(D("0.01")) == D("91.67")
+    assert (td.get("building.approved_area").number_value(), td.get("building.actual_area").number_value(),
+            td.get("building.budget").amount_value(), td.get("building.actual").amount_value()) == \
+        (D(1200), D(1150), D(300), D("290.5"))
+    assert td.get("building.name").text() == "档案楼"
+    assert td.get("thrift").text() == "压缩三公经费。"
+
+
+@pytest.mark.parametrize("label,key", [
+    ("三公经费合计", "sangong"), ("公务用车运行维护费", "car_operation"), ("公车运行费", "car_operation"),
+    ("运行维护费", "car_operation"), ("公务用车", "car"), ("其中：公车购置费", "car_purchase"),
+    pytest.param("其中：公务用车购置费", "car_purchase", marks=pytest.mark.xfail(
+        strict=True, reason="read/tables.py _BASIC_ROWS: 公务用车购置费 is read into the 公务用车 total row")),
+    ("因公出国（境）费", "abroad"), ("出国费", "abroad"), ("公务接待费", "reception"),
+    ("办公费", "office"), ("水费", "utilities"), ("电费", "utilities"), ("差旅费", "utilities"),
+    ("会议费", "meetings"), ("培训费", "meetings"), ("公用经费合计", "public"), ("政府采购", "procurement"),
+    ("基本支出预算调整", "basic_adjust"),
+])
+def test_basic_row_synonym_reads_into_its_field(tmp_path, label, key):
+    """A row labelled with another word of the same item lands in that item, not the row above."""
+    labels = [(label if k == key else lab, k) for lab, k in BASIC_MONEY_ROWS]
+    td = _read_basic(tmp_path, _hand_basic(labels))
+    i = [k for _l, k in labels].index(key)
+    assert td.get(f"{key}.final").amount_value() == _amount(i, 2)
+
+
+@pytest.mark.parametrize("key", [k for _l, k in BASIC_MONEY_ROWS if k not in ("sangong", "projects_total")])
+def test_basic_a_row_left_out_is_not_read_from_another_row(tmp_path, key):
+    labels = [(lab, k) for lab, k in BASIC_MONEY_ROWS if k != key]
+    td = _read_basic(tmp_path, _hand_basic(labels))
+    for col in COLS:
+        assert td.fields.get(f"{key}.{col}") is None or td.fields[f"{key}.{col}"].empty
+    for i, (_lab, k) in enumerate(labels):
+        if k != "projects_total":
+            assert td.get(f"{k}.final").amount_value() == _amount(i, 2), k
+
+
+# ---------------------------------------------------------------------------
+# CSV neutralisation (write/summary.py); JSON keeps the text exactly
+# ---------------------------------------------------------------------------
+DANGER = ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+@pytest.mark.parametrize("text", DANGER)
+def test_csv_safe_neutralises_each_formula_prefix(text):
+    from gridbudget.write.summary import csv_safe
+
+    assert csv_safe(text) == "'" + text
+
+
+@pytest.mark.parametrize("value,out", [
+    ("单位=1", "单位=1"), ("１+1", "１+1"), (" =1", " =1"), ("'=1", "'=1"), ("", ""), (None, ""),
+    (D("-0.91"), "-0.91"), (D("1E+1"), "10"), (3, 3), (-3, -3),
+])
+def test_csv_safe_leaves_other_values(value, out):
+    from gridbudget.write.summary import csv_safe
+
+    assert csv_safe(value) == out
+
+
+@pytest.fixture(scope="module")
+def dangerous_batch(tmp_path_factory):
+    """One workbook whose unit, project, department and notes start with formula characters."""
+    from gridbudget.write.summary import summarize
+
+    d = tmp_path_factory.mktemp("danger")
+    wb = openpyxl.load_workbook(EXAMPLE_XLSX)
+    texts = {(forms.OVERALL, "unit"): "@单位", (forms.BASIC, "unit"): "@单位", (forms.PROJECT, "unit"): "@单位",
+             (forms.PROJECT, "name"): "-项目", (forms.PROJECT, "department"): "+主管部门"}
+    for (table, key), text in texts.items():
+        ws = wb[SHEETS[table.key]]
+        r, c = forms.layout(table).cell(key)
+        ws.cell(r + 1, c + 1).value = text
+        ws.cell(r + 1, c + 1).data_type = "s"
+    path = d / "danger.xlsx"
+    wb.save(path)
+    batch = summarize([str(path)], jobs=1)
+    yield d, batch
+    batch.close()
+
+
+def test_csv_and_json_outputs_of_formula_like_text(dangerous_batch):
+    from gridbudget.write.summary import write_csv, write_json
+
+    d, batch = dangerous_batch
+    paths = write_csv(batch, d / "s.csv")
+    units = list(csv.reader(io.StringIO(paths[0].read_text(encoding="utf-8-sig"))))
+    assert units[1][:2] == ["'+主管部门", "'@单位"]
+    projects = list(csv.reader(io.StringIO(paths[1].read_text(encoding="utf-8-sig"))))
+    assert projects[1][:3] == ["'+主管部门", "'@单位", "'-项目"]
+    findings = list(csv.reader(io.StringIO(paths[2].read_text(encoding="utf-8-sig"))))
+    assert {r[0] for r in findings[1:]} == {"'@单位"}
+    # numbers stay numbers: a negative difference is not text to neutralise
+    diff = units[0].index("差额")
+    assert units[1][diff] == "1.91"
+    data = json.loads(write_json(batch, d / "s.json").read_text(encoding="utf-8"))
+    assert (data["units"][0]["department"], data["units"][0]["unit"]) == ("+主管部门", "@单位")
+    assert data["projects"][0]["name"] == "-项目"
