@@ -200,6 +200,7 @@ def test_every_rule_has_a_test():
     tested |= set(NEW_CODES)
     from test_plausible import PLAUSIBLE_CODES
     tested |= set(PLAUSIBLE_CODES)
+    tested |= {"C-SHEET-SKIPPED"}            # tested in test_hostile.py (rows-620k)
     assert set(RULES) <= tested, set(RULES) - tested
 
 

@@ -14,20 +14,20 @@ from . import Input
 
 
 def _read_previous(previous: str | None, sub):
-    """Last year's workbook for the 跨年 rules: (submission or None, error message or None)."""
+    """Last year's workbook for the 跨年 rules: (submission or None, note or None, unreadable)."""
     if previous is None:
-        return None, None
+        return None, None, False
     from ..read.book import ReadError
     from ..read.tables import read_submission
 
     try:
         prev = read_submission(previous)
     except ReadError as exc:
-        return None, f"上年度工作簿无法读取，跨年核对未进行：{exc.message}"
+        return None, f"上年度工作簿无法读取，跨年核对未进行：{exc.message}", True
     if prev.year is not None and sub.year is not None and prev.year >= sub.year:
-        return prev, (f"上年度工作簿 {previous} 的年度是 {prev.year}，不早于本年度 {sub.year}："
-                      f"请确认 --previous 给的是上一年度的工作簿。")
-    return prev, None
+        return None, (f"上年度工作簿 {previous} 的年度是 {prev.year}，不早于本年度 {sub.year}，跨年核对未进行："
+                      f"请确认 --previous 给的是上一年度的工作簿。"), False
+    return prev, None, False
 
 
 def validate_job(inp: Input, data: bytes | None, error: Exception | None, profile, *,
@@ -49,13 +49,13 @@ def validate_job(inp: Input, data: bytes | None, error: Exception | None, profil
         return Report(file=inp.name, read_error=exc.message, read_error_code=exc.code)
     if inp.member is None:
         sub.file = inp.name
-    prev, note = _read_previous(previous, sub)
+    prev, note, unreadable = _read_previous(previous, sub)
     rep = validate_submission(sub, profile, previous=prev, report=report)
     rep.file = inp.name
     if note:
         rep.notes.append(note)
-        if prev is None:
-            rep.previous_error = note
+    if unreadable:
+        rep.previous_error = note
     if annotate is not None:
         from ..write.annotate import annotate as write_annotated
 

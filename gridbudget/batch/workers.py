@@ -7,7 +7,9 @@ and the parent kills it when the file's time is up. A file that runs out of time
 memory, or makes a native library abort, comes back as a :class:`Failed` result; the
 worker is replaced and the batch goes on.
 
-``GRIDBUDGET_MEMORY_MB`` sets the cap (default :data:`MEMORY_MB`; 0 turns it off).
+The cap is the worker's size at fork plus ``GRIDBUDGET_MEMORY_MB`` (default
+:data:`MEMORY_MB`; 0 turns it off): a command's own process is small (about 50 MB
+resident), so one file can never bring a command near 500 MB.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
-MEMORY_MB = 512
+MEMORY_MB = 400
 DEFAULT_TIMEOUT = 60.0
 
 TIMEOUT, MEMORY, CRASHED, INTERNAL, USER = "timeout", "memory", "crashed", "internal", "user"
@@ -45,13 +47,24 @@ class Failed:
     error: Exception | None = None
 
 
+def _address_space() -> int:
+    """The process's current virtual size in bytes (0 when unknown)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def _cap_memory(mb: int) -> None:
+    """Cap the worker's address space at what it has now (inherited from the parent at fork)
+    plus ``mb``: the file's work may take ``mb`` more, whatever the parent had loaded."""
     if mb <= 0:
         return
     try:
         import resource
 
-        limit = mb * 2**20
+        limit = _address_space() + mb * 2**20
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)

@@ -1050,6 +1050,10 @@ def _imply_weights(td: TableData) -> None:
 def read_book(book: Book) -> Submission:
     sub = Submission(book.path, book.kind, book.sha256)
     sub.hidden_sheets = {s.name: s.state for s in book.sheets if s.state != "visible"}
+    for s in book.sheets:
+        if s.skipped:
+            sub.problems.append(ReadProblem("sheet_skipped", f"工作表“{s.name}”{s.skipped}：如果自评表在这张工作表上，"
+                                            "请删除多余的行列后另存再提交。", s.name))
     found: list[TableData] = sub.found
     for sheet in book.sheets:
         if sheet.name == forms.GUIDE_SHEET:

@@ -315,6 +315,13 @@ def form_unknown(ctx: Ctx):
         yield Hit(None, None, p.message, expected="已知表式", found=p.found, sheet=p.sheet, cell=p.cell)
 
 
+@rule("C-SHEET-SKIPPED", KIND_COMPLETE, WARNING, "工作表过大未读取",
+      "工作表的内容超过读取上限（见 README“读取”的限额），没有读取：这张工作表上的表格既没有审核也没有评分。", "issue 10")
+def sheet_skipped(ctx: Ctx):
+    for _td, p in problems(ctx, "sheet_skipped"):
+        yield Hit(None, None, p.message, expected="在读取上限内", found=p.found, sheet=p.sheet, cell=p.cell)
+
+
 @rule("C-REVIEW-EMPTY", KIND_COMPLETE, INFO, "复核分列为空",
       "有“复核分”列的表式，复核分由财政部门复核时填写；自评阶段为空是正常的，提示审核人员填写。", "FAMILIES")
 def review_empty(ctx: Ctx):
