@@ -356,6 +356,8 @@ def summarize_cmd(
         typer.echo(f"已汇总 {ok} 个文件，{failed} 个未能读取，用时 {batch.seconds:.1f} 秒：" +
                    "、".join(str(w) for w in written), err=True)
     if internal:
+        typer.echo(f"注意：{internal} 个文件处理时程序内部出错，详细信息写入了汇总“未能读取”表中点名的日志文件，"
+                   "请交给技术人员。", err=True)
         raise typer.Exit(EXIT_INTERNAL)
     if failed:
         raise typer.Exit(EXIT_UNREADABLE)

@@ -1089,7 +1089,8 @@ def read_book(book: Book) -> Submission:
                     "read_note", f"工作表“{td.sheet}”中又有一张整体支出自评表，只读取了第一张（“{sub.overall.sheet}”）。",
                     td.sheet))
         elif _blank_project(td):
-            sub.problems.append(ReadProblem("read_note", f"工作表“{td.sheet}”是没有填写的项目支出自评表，已忽略。", td.sheet))
+            sub.problems.append(ReadProblem("read_note", f"工作表“{td.sheet}”是没有填写的项目支出自评表，已忽略。", td.sheet,
+                                            key="spare_project"))
         else:
             sub.projects.append(td)
     return sub

@@ -58,9 +58,9 @@ def render_text(reports: Iterable[Report], color: bool = False) -> str:
             if t.get("source") == "layout":
                 lines.append(f"{rep.file}: 工作表“{t['sheet']}”读作{_TABLE_TITLES.get(t['kind'], t['kind'])}"
                              f"（表式：{t['family_name']}）")
-        group = None
+        group: object = render_text      # no group yet (a sentinel no finding's group equals)
         for f in rep.findings:
-            g = (f.table, f.sheet)
+            g = (f.table, f.sheet) if f.table else None     # workbook-wide findings: one heading
             if g != group:
                 group = g
                 title = f"【{_group_title(f)}】"

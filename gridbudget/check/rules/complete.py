@@ -108,8 +108,13 @@ def read_notes(ctx: Ctx):
 def table_missing(ctx: Ctx):
     found = set(ctx.sub.tables_found)
     first = ctx.sub.tables[0] if ctx.sub.tables else None
+    spare = [p.sheet for p in ctx.sub.problems if p.key == "spare_project"]
     for kind, label in (("basic", "基础数据表"), ("overall", "部门整体支出绩效自评表"), ("project", "项目支出绩效自评表")):
         if kind not in found:
+            if kind == "project" and spare:
+                yield Hit(None, None, f"{len(spare)} 张{label}（{'、'.join(spare)}）都没有填写。", expected=label,
+                          found="空表", sheet=spare[0])
+                continue
             yield Hit(None, None, f"工作簿中没有找到{label}。", expected=label, found=None,
                       sheet=first.sheet if first else None)
 
