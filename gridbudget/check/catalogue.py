@@ -8,6 +8,11 @@ from .findings import KINDS, SEVERITY_LABELS
 from .engine import RULES
 
 
+SOURCES_NOTE = ("“依据”中的 RULES、DOMAIN、FAMILIES、PITFALLS 指随本仓库提供的 [docs/spec/](spec/) 下的同名文件："
+                "它们摘录并注明了所依据的公开政策文件（如财预〔2020〕10号《项目支出绩效评价管理办法》、各省市自评操作规程）"
+                "和公开的真实自评表，每条都有出处和可信度。")
+
+
 def _rules():
     from . import rules as _r  # noqa: F401  (registers the rules)
 
@@ -23,6 +28,7 @@ def render_catalogue(fmt: str = "text") -> str:
     if fmt == "markdown":
         lines = ["# 审核规则目录", "",
                  "由 `gridbudget rules --format markdown` 生成。级别为默认值，评分方案的 `[rules]` 可以改变级别或关闭规则。", "",
+                 SOURCES_NOTE, "",
                  "| 代码 | 类别 | 默认级别 | 名称 | 说明 | 依据 |", "|---|---|---|---|---|---|"]
         for r in rules:
             lines.append(f"| {r.code} | {r.kind} | {SEVERITY_LABELS[r.severity]} | {r.title} | {r.explanation} | {r.source} |")
@@ -32,4 +38,5 @@ def render_catalogue(fmt: str = "text") -> str:
         out.append(f"{r.code}  [{r.kind}] [{SEVERITY_LABELS[r.severity]}] {r.title}")
         out.append(f"    {r.explanation}" + (f"（依据：{r.source}）" if r.source else ""))
     out.append(f"共 {len(rules)} 条规则。")
+    out.append(SOURCES_NOTE.replace("[docs/spec/](spec/)", "docs/spec/"))
     return "\n".join(out) + "\n"

@@ -321,7 +321,7 @@ def form_unknown(ctx: Ctx):
 
 
 @rule("C-SHEET-SKIPPED", KIND_COMPLETE, WARNING, "工作表过大未读取",
-      "工作表的内容超过读取上限（见 README“读取”的限额），没有读取：这张工作表上的表格既没有审核也没有评分。", "issue 10")
+      "工作表的内容超过读取上限（见 README“限额”），没有读取：这张工作表上的表格既没有审核也没有评分。", "README 限额")
 def sheet_skipped(ctx: Ctx):
     for _td, p in problems(ctx, "sheet_skipped"):
         yield Hit(None, None, p.message, expected="在读取上限内", found=p.found, sheet=p.sheet, cell=p.cell)
