@@ -271,10 +271,7 @@ def test_example_json_loads_unchanged():
         assert json.loads(dumps(doc)) == json.load(fh)
 
 
-# --- through the command line --------------------------------------------------
-# The exit code is 2 only once cli.py turns gridbudget.errors.UserError into its
-# message and exit code (the lead's part of issue 10); until then only "no traceback"
-# and "no output file" are asserted, and only where cli.py already does that.
+# --- through the command line: exit code 2, the message, no traceback, no output ---
 
 
 def run_fill(tmp_path: Path, data: Path) -> tuple[subprocess.CompletedProcess, Path]:
