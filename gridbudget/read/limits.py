@@ -22,9 +22,9 @@ from .safety import _err
 MAX_RANGE_CELLS = 2_000_000
 # The OOXML fast path: a worksheet part larger than this is not parsed (its tree would
 # take several times its size in memory); the sheet is skipped and reported.
-MAX_SHEET_XML = 40 * 2**20
+MAX_SHEET_XML = 10 * 2**20
 # Cells kept for one workbook on any path.
-MAX_CELLS = 1_000_000
+MAX_CELLS = 500_000
 
 
 def _too_big(file: str, name: str, sheet: str, rows: int, cols: int):

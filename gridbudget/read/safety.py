@@ -280,7 +280,9 @@ def _parse_xml(raw: bytes, file: str, name: str, part: str):
     etree = _etree()
     try:
         root = etree.fromstring(raw, _parser())
-    except etree.XMLSyntaxError:
+    except etree.XMLSyntaxError as exc:
+        if "memory" in str(exc).lower():         # libxml2 out of memory under the worker's cap
+            raise MemoryError(part) from None
         raise _err("corrupt", file, name, f"（部件 {part} 的 XML 内容无效）") from None
     if root.getroottree().docinfo.doctype:
         raise _err("unsafe", file, name, f"，部件 {part}")
