@@ -142,3 +142,15 @@ def _level1_rows(ctx: Ctx, td: TableData) -> dict[str, list[Indicator]]:
 
 def _name_key(s: str) -> str:
     return re.sub(r"[\s（）()“”\"'、，,。.：:]", "", s)
+
+
+def money_cells(td: TableData) -> Iterator[tuple[str, Val]]:
+    """Every money cell of a table with its key (fixed fields, then block columns)."""
+    for key, v in td.fields.items():
+        if forms.column_kind(td.kind, key) == forms.MONEY:
+            yield key, v
+    for block, rows in td.blocks.items():
+        for row in rows:
+            for col, v in row.items():
+                if forms.column_kind(td.kind, f"{block}.{col}") == forms.MONEY:
+                    yield f"{block}.{col}", v

@@ -19,7 +19,7 @@ from ... import forms
 from ..findings import INFO, KIND_COMPLETE, KIND_WITHIN, WARNING
 from ...model import TableData, Val
 from ..engine import Ctx, Hit, rule
-from .common import amount, money, relation, relations, ZERO
+from .common import money_cells, amount, money, relation, relations, ZERO
 
 
 SCALE = Decimal(1000)            # a value this many times its neighbours (or 1/SCALE of them) is flagged
@@ -48,18 +48,6 @@ def _median(xs: list[Decimal]) -> Decimal:
 
 def _is_number(raw) -> bool:
     return isinstance(raw, (int, float, Decimal)) and not isinstance(raw, bool)
-
-
-def _money_cells(td: TableData) -> Iterator[tuple[str, Val]]:
-    """Every money cell of a table with its key (fixed fields, then block columns)."""
-    for key, v in td.fields.items():
-        if forms.column_kind(td.kind, key) == forms.MONEY:
-            yield key, v
-    for block, rows in td.blocks.items():
-        for row in rows:
-            for col, v in row.items():
-                if forms.column_kind(td.kind, f"{block}.{col}") == forms.MONEY:
-                    yield f"{block}.{col}", v
 
 
 def _serial_date(x: Decimal) -> str | None:
@@ -91,7 +79,7 @@ class _Table:
 
     def __init__(self, td: TableData):
         self.td = td
-        self.cells = [(k, v) for k, v in _money_cells(td) if v.cell]
+        self.cells = [(k, v) for k, v in money_cells(td) if v.cell]
         self.dates: dict[int, tuple[str, Val, str]] = {}       # id(val) -> (key, val, why)
         amounts = [(v, x) for _k, v in self.cells if (x := _positive(v)) is not None]
         for key, v in self.cells:
@@ -311,7 +299,7 @@ _ANCHORS = ("funds.total.executed", "funds.total.budget", "sangong.final", "name
 
 def _has_figures(td: TableData) -> bool:
     """A table somebody filled in: an amount, or an indicator row."""
-    if any(not v.empty for _k, v in _money_cells(td)):
+    if any(not v.empty for _k, v in money_cells(td)):
         return True
     return any(rows for b, rows in td.blocks.items() if b.startswith("ind."))
 

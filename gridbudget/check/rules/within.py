@@ -13,7 +13,7 @@ from ..findings import fmt_value
 from ...model import TableData
 from ..engine import Ctx, Hit, rule
 from ..indicators import money_of
-from .common import amount, BASIC_COLS, FUND_COLS, relation, relations, row_name, sum_terms, HUNDRED, money, neq, number, pct, stated, tables, ZERO
+from .common import money_cells, amount, BASIC_COLS, FUND_COLS, relation, relations, row_name, sum_terms, HUNDRED, money, neq, number, pct, stated, tables, ZERO
 
 
 # ---------------------------------------------------------------------------
@@ -322,24 +322,12 @@ def _compact_text(v) -> str:
     return "".join(v.text().split())
 
 
-def _money_cells(td: TableData) -> Iterator[tuple[str, object]]:
-    """Every money cell of a table with its key (fixed fields, then block columns)."""
-    for key, v in td.fields.items():
-        if forms.column_kind(td.kind, key) == forms.MONEY:
-            yield key, v
-    for block, rows in td.blocks.items():
-        for row in rows:
-            for col, v in row.items():
-                if forms.column_kind(td.kind, f"{block}.{col}") == forms.MONEY:
-                    yield f"{block}.{col}", v
-
-
 @rule("W-AMOUNT-TEXT", KIND_WITHIN, WARNING, "金额以文字填写",
       "金额单元格应填写数字（单位以表头为准）。填成“150万”“300万元”“125.25万”等文字时，本工具仍按文字读出金额，"
       "但单元格是文本，Excel/WPS 无法对其求和或计算执行率，合计、小计会漏算。", "RULES V15")
 def amount_text(ctx: Ctx):
     for td in ctx.sub.tables:
-        for key, v in _money_cells(td):
+        for key, v in money_cells(td):
             if not isinstance(v.raw, str) or v.is_formula or v.empty:
                 continue
             c = _compact_text(v)
