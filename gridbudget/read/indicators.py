@@ -1,0 +1,318 @@
+"""Indicator grids: one- or two-row headers, the 一级/二级/三级 hierarchy, weights in labels or
+implied, the 总分 row and the family a table is placed in."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .. import forms
+from ..forms import families
+from ..model import StatedWeight, TableData, Val
+from .grid import _ALL_INDICATOR_COLUMNS, _EXTRA_KEYS, _Grid, _STOP_WORDS, _TOTAL_WORDS, _is_number_cell, _match_column, _val, norm, split_weight
+
+
+def _level1_key(t: str) -> str | None:
+    """产出 / 效益 / 满意度; a 一级 成本指标 (2021+ national templates: 经济成本指标 …) counts as 产出-成本."""
+    if "产出" in t:
+        return "output"
+    if "满意" in t:
+        return "satisfaction"
+    if "效益" in t or "效果" in t:
+        return "benefit"
+    if "成本" in t:
+        return "output"
+    return None
+
+
+def level2_key(l1: str | None, t: str) -> str | None:
+    """The 二级 block key for a 二级指标 text (under 一级 ``l1`` when known)."""
+    for l1key, _name, _w, level2 in forms.LEVEL1:
+        if l1 is not None and l1key != l1:
+            continue
+        for l2key, l2name, syn in level2:
+            if any(norm(w) in t for w in (l2name, *syn)):
+                return l2key
+    return None
+
+
+def _level1_of(l2key: str) -> str:
+    return next(k for k, _n, _w, lv in forms.LEVEL1 if any(x[0] == l2key for x in lv))
+
+
+_OPERATORS = {"≥": "≥", ">=": "≥", "≧": "≥", "大于等于": "≥", "不低于": "≥", "≤": "≤", "<=": "≤", "≦": "≤",
+              "小于等于": "≤", "不高于": "≤", "不超过": "≤", "=": "=", "＝": "=", "等于": "=", ">": ">",
+              "＞": ">", "大于": ">", "<": "<", "＜": "<", "小于": "<"}
+
+
+def _compose_quantities(row: dict[str, Val], op: Val | None, munit: Val | None) -> None:
+    """Layouts with separate 指标性质 (≥, ≤, =) and 度量单位 columns: join them into the
+    target and actual as people write them in one cell ("≥" "100" "次" -> "≥100次")."""
+    o = _OPERATORS.get(norm(op.raw)) if op is not None and not op.empty else None
+    u = munit.text() if munit is not None and not munit.empty else ""
+    for col, with_op in (("target", True), ("actual", False)):
+        v = row.get(col)
+        if v is None or v.empty or v.error:
+            continue
+        q = v.quantity()
+        text = v.text() if isinstance(v.raw, str) else (
+            format(q.value.normalize(), "f") if q.value is not None and q.unit is None else v.text())
+        if q.value is not None and q.unit is None and u and not q.qualitative:
+            text += u
+        if with_op and o and q.op is None and not q.qualitative:
+            text = o + text
+        if text != v.text():
+            row[col] = Val(text, v.sheet, v.cell, v.formula, v.error, False, v.decimals, v.unit)
+
+
+def _band_columns(grid: _Grid, rows: list[int]) -> dict[str, int]:
+    """Column keys of an indicator header of one or more rows: a lower row's label wins over
+    the merged label above it (指标值 under 年度指标值)."""
+    sheet = grid.sheet
+    cols: dict[str, int] = {}
+    seen: set[int] = set()
+    every = sorted({c for rr in rows for c in grid.cols(rr)})
+    for r in reversed(rows):
+        for c in every:
+            if c in seen:
+                continue
+            ar, ac = sheet.merged_anchor(r, c) if sheet.merged else (r, c)
+            t = grid.text.get((ar, ac))
+            if not t:
+                continue
+            key = _match_column(t, _ALL_INDICATOR_COLUMNS)
+            if key and key not in cols:
+                cols[key] = c
+                seen.add(c)
+    return cols
+
+
+def _is_indicator_header(cols: dict[str, int]) -> bool:
+    return bool(("name" in cols or "l1" in cols or "l2" in cols)
+                and len({"target", "actual", "weight", "score"} & cols.keys()) >= (1 if "name" in cols else 2))
+
+
+def _indicator_headers(grid: _Grid, r1: int, r2: int) -> list[tuple[int, int, dict[str, int]]]:
+    return grid.memo("indicators", r1, r2, _find_indicator_headers)
+
+
+def _find_indicator_headers(grid: _Grid, r1: int, r2: int) -> list[tuple[int, int, dict[str, int]]]:
+    """Every indicator grid header in rows r1..r2: (last header row, first header row, columns)."""
+    out: list[tuple[int, int, dict[str, int]]] = []
+    for r in range(r1, r2 + 1):
+        if out and r <= out[-1][0]:
+            continue
+        cols = _band_columns(grid, [r])
+        if not _is_indicator_header(cols):
+            continue
+        top, band = r, [r]
+        prev = r - 1
+        if prev >= r1 and not any(_is_number_cell(grid.sheet, prev, c) for c in grid.cols(prev)):
+            above = _band_columns(grid, [prev])
+            if len(above) >= 2 and not _is_indicator_header(above) or any(
+                    grid.sheet.merged_anchor(r, c) == (prev, c) for c in grid.cols(prev) if grid.sheet.merged):
+                top, band = prev, [prev, r]
+        out.append((r, top, _band_columns(grid, band)))
+    return out
+
+
+class _Level:
+    """The level labels met so far in an indicator grid, and their stated points."""
+
+    def __init__(self) -> None:
+        self.key: str | None = None
+        self.label: str = ""
+        self.stated: StatedWeight | None = None
+
+
+def _read_indicators(grid: _Grid, td: TableData, hr: int, top: int, cols: dict[str, int], end: int,
+                     facts: list[str], extra: dict[str, str]) -> None:
+    """The rows of one indicator grid. ``extra`` maps level labels outside 产出/效益/满意度 to their
+    block keys (x1, y1 …); it is shared by the grids of one table, so their keys never collide."""
+    sheet, unit = grid.sheet, td.unit
+    facts.extend(grid.text.get((r, c), "") for r in range(top, hr + 1) for c in grid.cols(r))
+    if "weight" in cols and "target" in cols and cols["weight"] < cols["target"]:
+        facts.append(families.FACT_WEIGHT_BEFORE_TARGET)
+    if "target" not in cols and "actual" not in cols:
+        facts.append(families.FACT_NO_TARGET)
+    if not {"l0", "l1", "l2"} & cols.keys():
+        facts.append(families.FACT_NO_LEVELS)
+    td.columns = td.columns | {k for k in cols if k not in _EXTRA_KEYS}
+    first_col = min(cols.values())
+    # points of the whole indicator block, in a label left of the grid ("年度绩效目标（80分）")
+    block_sw = None
+    for r in range(max(top - 1, 0), hr + 1):
+        for c in grid.cols(r):
+            t = grid.text.get((r, c), "")
+            if c < first_col or (c not in cols.values() and _match_column(t, _ALL_INDICATOR_COLUMNS) is None):
+                name, w = split_weight(t)
+                if w is not None and ("目标" in name or "指标" in name):
+                    block_sw = StatedWeight(-1, name, _val(sheet, r, c, unit, w), w)
+                    td.stated.append(block_sw)
+    levels = {k: _Level() for k in ("l0", "l1", "l2")}
+
+    def extra_key(prefix: str, label: str) -> str:
+        k = extra.get(prefix + label)
+        if k is None:
+            k = extra[prefix + label] = f"{prefix}{sum(1 for x in extra if x.startswith(prefix)) + 1}"
+        return k
+
+    def stated(level: int, name: str, w, r: int, c: int) -> StatedWeight | None:
+        if w is None:
+            return None
+        sw = StatedWeight(level, name, _val(sheet, r, c, unit, w), w)
+        td.stated.append(sw)
+        above = {0: (), 1: ("l0",), 2: ("l1", "l0")}[level]
+        parent = next((levels[k].stated for k in above if levels[k].stated is not None), block_sw)
+        if parent is not None:
+            parent.children.append(sw)
+        return sw
+
+    for r in range(hr + 1, end + 1):
+        cells = grid.cols(r)
+        if not cells:
+            continue
+        row_texts = [grid.text.get((r, c), "") for c in cells]
+        if any(t.startswith(_TOTAL_WORDS) and len(t) <= 8 for t in row_texts):
+            _total_row(grid, td, r, cols)
+            break
+        if any(t.startswith(_STOP_WORDS) for t in row_texts):
+            break
+        if sheet.merged and len({sheet.merged_anchor(r, c) for c in cols.values()}) == 1:
+            continue              # one cell across the grid: a section title ("项目年度目标1：…"), not a row
+        subtotal = False
+        for lv in ("l0", "l1", "l2"):
+            if lv not in cols:
+                continue
+            t = grid.text.get((r, cols[lv]))
+            if not t:
+                continue
+            name, w = split_weight(t)
+            if lv == "l1" and ("小计" in name or "合计" in name):
+                k = _level1_key(name)
+                if k:
+                    for ck, fk in (("weight", "weight_total"), ("score", "score_total")):
+                        if ck in cols:
+                            td.fields[f"ind.{k}.{fk}"] = _val(sheet, r, cols[ck], unit)
+                levels["l1"].key = "subtotal"
+                subtotal = True
+                break
+            cur = levels[lv]
+            cur.label = name
+            if lv == "l0":
+                cur.key = extra_key("x", name)
+                levels["l1"].__init__()
+                levels["l2"].__init__()
+                td.fields.setdefault(f"ind.{cur.key}.label", _val(sheet, r, cols[lv], unit, name))
+                cur.stated = stated(0, name, w, r, cols[lv])
+            elif lv == "l1":
+                k = _level1_key(name)
+                cur.key = k if k is not None else extra_key("x", name)
+                levels["l2"].__init__()
+                if f"ind.{cur.key}.label" not in td.fields:
+                    td.fields[f"ind.{cur.key}.label"] = _val(sheet, r, cols[lv], unit, name if w is not None else None)
+                cur.stated = stated(1, name, w, r, cols[lv])
+            else:
+                l1 = levels["l1"].key if levels["l1"].key not in (None, "subtotal") else None
+                k2 = level2_key(l1, name) if l1 is None or l1 in forms.LEVEL1_KEYS else None
+                if k2 is None and l1 in forms.LEVEL1_KEYS:
+                    other = level2_key(None, name)
+                    if other is not None:
+                        l1_cell = (r, cols["l1"]) if "l1" in cols else None
+                        if l1_cell and not grid.text.get(l1_cell) and (
+                                not sheet.merged or sheet.merged_anchor(*l1_cell) == l1_cell):
+                            td.notes.append(("level1_inferred", r, cols["l1"], name))   # an empty 一级 cell
+                        else:                   # a standard 二级 under the wrong 一级 (满意度 under 效益)
+                            td.misplaced.append((_val(sheet, r, cols[lv]), _level1_of(other), l1))
+                        k2 = other
+                        levels["l1"].key = _level1_of(other)
+                if k2 is not None and l1 is None:
+                    levels["l1"].key = _level1_of(k2)
+                    if "l1" in cols and levels["l0"].key is None:
+                        td.notes.append(("level1_inferred", r, cols["l1"], name))
+                cur.key = k2 if k2 is not None else extra_key("y", name)
+                block = f"ind.{levels['l1'].key or levels['l0'].key or 'x0'}.{cur.key}"
+                if f"{block}.label" not in td.fields:
+                    td.fields[f"{block}.label"] = _val(sheet, r, cols[lv], unit, name if w is not None else None)
+                cur.stated = stated(2, name, w, r, cols[lv])
+        if subtotal:
+            continue
+        row = {ck: _val(sheet, r, c, unit) for ck, c in cols.items() if ck not in ("l0", "l1", "l2", "op", "munit", "seq")}
+        if "op" in cols or "munit" in cols:
+            _compose_quantities(row, _val(sheet, r, cols["op"]) if "op" in cols else None,
+                                _val(sheet, r, cols["munit"]) if "munit" in cols else None)
+        if all(v.empty and not v.error for k, v in row.items() if k not in ("review", "method", "core")):
+            continue
+        l1key = levels["l1"].key if levels["l1"].key not in (None, "subtotal") else levels["l0"].key
+        l2key = levels["l2"].key
+        if l1key is None and "l1" not in cols and "l2" not in cols:
+            l1key = "x0"                  # a flat list: no levels at all
+        if l1key is None:
+            td.blocks.setdefault("__unplaced__", []).append(row)
+            continue
+        if l2key is None:
+            l2key = "y0"
+        td.blocks.setdefault(f"ind.{l1key}.{l2key}", []).append(row)
+        for lv in ("l0", "l1", "l2"):
+            if levels[lv].stated is not None:
+                levels[lv].stated.rows.append(row)
+        if block_sw is not None:
+            block_sw.rows.append(row)
+
+
+def _total_row(grid: _Grid, td: TableData, r: int, cols: dict[str, int]) -> None:
+    """The 总分 / 合计 row: its points and score, in the grid's own columns only."""
+    sheet = grid.sheet
+    for ck, key in (("weight", "total.weight"), ("score", "total.score")):
+        c = cols.get(ck)
+        if c is not None and sheet.value(*(sheet.merged_anchor(r, c) if sheet.merged else (r, c))) is not None:
+            td.fields[key] = _val(sheet, r, c, td.unit)
+
+
+def _place_family(td: TableData, facts: list[str]) -> None:
+    """Name the table's family; weights implied by the scores where the family has no 分值 column."""
+    fam = families.detect(td.kind, [norm(t) for t in facts if t], norm)
+    td.family = fam.key
+    dev = td.fields.get("text.deviation")
+    if "note" not in td.columns and dev is not None:
+        # one 偏差大或目标未完成原因分析 text for the whole table (20/80 tables): every row's note
+        for rows in (v for k, v in td.blocks.items() if k.startswith("ind.")):
+            for row in rows:
+                row.setdefault("note", dev)
+    _imply_weights(td)
+
+
+def _near_whole(x: Decimal, tol: Decimal) -> Decimal | None:
+    n = x.quantize(Decimal(1))
+    return n if abs(x - n) <= tol and n > 0 else None
+
+
+def _imply_weights(td: TableData) -> None:
+    """Rows of a grid with no 分值 column: each indicator's points from its label ("数量指标 15分" over
+    a single row), else from its score: full marks for a met target, 得分 ÷ (B/A) where that gives
+    whole points (得分 = 分值 × B/A, the rule these tables print)."""
+    single = {id(sw.rows[0]): sw for sw in td.stated if sw.level == 2 and len(sw.rows) == 1}
+    for ind in td.indicators():
+        row = ind.row
+        if "weight" in row or "score" not in row:
+            continue
+        sv = row.get("score")
+        s = sv.number_value() if sv is not None else None
+        w = None
+        if id(row) in single:
+            w = single[id(row)].weight
+        elif s is not None:
+            w = s
+            t, a = ind.get("target").quantity(), ind.get("actual").quantity()
+            if t.value and a.value and t.value > 0 and a.value > 0 and not t.qualitative and t.op in (None, ">=", ">"):
+                ratio = a.value / t.value
+                places = -sv.number_value().as_tuple().exponent if sv.number_value() is not None else 0
+                tol = Decimal("0.5").scaleb(-max(places, 0)) / ratio + Decimal("0.01")
+                prop = _near_whole(s / ratio, tol)
+                if ratio < 1:
+                    w = prop
+                elif prop is not None and _near_whole(s, Decimal("0.001")) is None:
+                    w = prop
+        if w is not None and sv is not None:
+            row["weight"] = Val(w, sv.sheet, sv.cell, unit=td.unit, implied=True)
+
+
