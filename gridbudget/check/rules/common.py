@@ -29,6 +29,13 @@ def number(v: Val | None) -> Decimal | None:
     return None if v is None else v.number_value()
 
 
+def count(v: Val | None) -> Decimal | None:
+    """A head count as typed (4, "4人", "四人"), or None when empty, unreadable or not computed."""
+    if v is None or v.error or v.uncomputed or v.empty:
+        return None
+    return v.count().value
+
+
 def money(x: Decimal | None) -> str:
     return "（空）" if x is None else f"{x.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}万元"
 

@@ -13,7 +13,7 @@ from ..findings import fmt_value
 from ...model import TableData
 from ..engine import Ctx, Hit, rule
 from ..indicators import money_of
-from .common import money_cells, amount, BASIC_COLS, FUND_COLS, relation, relations, row_name, sum_terms, HUNDRED, money, neq, number, pct, stated, tables, ZERO
+from .common import money_cells, amount, BASIC_COLS, count, FUND_COLS, relation, relations, row_name, sum_terms, HUNDRED, money, neq, number, pct, stated, tables, ZERO
 
 
 # ---------------------------------------------------------------------------
@@ -28,7 +28,8 @@ def _rate_hits(td: TableData, rate_key: str) -> Iterator[Hit]:
     if q.value is None:
         return       # unreadable: C-UNREADABLE reports it
     ratio = relation(td, rate_key)
-    read = amount if forms.column_kind(td.kind, ratio.num) == forms.MONEY else number
+    kind = forms.column_kind(td.kind, ratio.num)
+    read = amount if kind == forms.MONEY else count if kind == forms.COUNT else number
     num, den = read(td.fields.get(ratio.num)), read(td.fields.get(ratio.den))
     if den is None or num is None or den == ZERO:
         return
@@ -69,7 +70,7 @@ def control_rates(ctx: Ctx):
       "财政供养人员控制率超过 100%（实际在职人数多于编制数）须说明原因。", "RULES H4、D7")
 def staff_over(ctx: Ctx):
     for td in tables(ctx, "basic"):
-        a, b = number(td.fields.get("staff.actual")), number(td.fields.get("staff.authorized"))
+        a, b = count(td.fields.get("staff.actual")), count(td.fields.get("staff.authorized"))
         if a is not None and b is not None and b > ZERO and a > b:
             yield Hit(td, td.fields.get("staff.actual"), f"实际在职人数 {a} 人超过编制数 {b} 人，控制率 {pct(a / b * HUNDRED)}。",
                       expected=f"≤{b}", found=str(a), key="staff.actual")
