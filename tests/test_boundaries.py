@@ -13,6 +13,7 @@ import copy
 import csv
 import io
 import json
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -56,18 +57,27 @@ def _table(sub, name: str):
     return {"basic": sub.basic, "overall": sub.overall, "project": sub.projects[0]}[name]
 
 
+class Typed:
+    """A value typed with its cell's format: Typed(0.9913, percent=True), Typed(45292, date=True)."""
+
+    def __init__(self, raw, **flags):
+        self.raw, self.flags = raw, flags
+
+
 def edited(seed, *edits):
     """A copy of the seed with values typed over cells: (table, key, raw) or (table, key, raw, row)."""
     sub = copy.deepcopy(seed)
     for table, key, raw, *row in edits:
         td = _table(sub, table)
+        flags = raw.flags if isinstance(raw, Typed) else {}
+        raw = raw.raw if isinstance(raw, Typed) else raw
         if row:
             block, col = key.rsplit(".", 1)
             old = td.blocks[block][row[0]][col]
-            td.blocks[block][row[0]][col] = Val(raw, old.sheet, old.cell, unit=old.unit)
+            td.blocks[block][row[0]][col] = Val(raw, old.sheet, old.cell, unit=old.unit, **flags)
         else:
             old = td.fields.get(key) or Val(None, td.sheet)
-            td.fields[key] = Val(raw, old.sheet or td.sheet, old.cell, unit=old.unit)
+            td.fields[key] = Val(raw, old.sheet or td.sheet, old.cell, unit=old.unit, **flags)
     return sub
 
 
@@ -183,6 +193,8 @@ CASES = [
      [("basic", "procurement.budget", D(2)), ("basic", "procurement.final", D("2.02"))],
      [(WARNING, cell("basic", "procurement.final"), "≤2.00万元", "2.02万元")]),
     ("W-STAFF-OVER", [("basic", "staff.actual", 4)], [], [("basic", "staff.actual", 5)],
+     [(WARNING, cell("basic", "staff.actual"), "≤4", "5")]),
+    ("W-STAFF-OVER", [("basic", "staff.actual", "4人")], [], [("basic", "staff.actual", "五人")],
      [(WARNING, cell("basic", "staff.actual"), "≤4", "5")]),
     ("W-STAFF-OVER", [("basic", "staff.authorized", 0), ("basic", "staff.actual", 1)], [],
      [("basic", "staff.authorized", 1), ("basic", "staff.actual", 2)],
@@ -375,6 +387,70 @@ CASES = [
      [(WARNING, cell("project", "name"), "治理网格服务专项", "移动网格平台")],
      [("basic", "projects.final", D("40.62"), 1)],
      [(WARNING, cell("project", "name"), "基础数据表中的项目支出行", "移动网格平台")]),
+    ("X-PROJECT-SHEET-ROW", [("basic", "projects.budget", D("49.99"), 1)],
+     [(WARNING, cell("project", "name"), "治理网格服务专项", "移动网格平台")],
+     [("basic", "projects.budget", D("49.98"), 1)],
+     [(WARNING, cell("project", "name"), "基础数据表中的项目支出行", "移动网格平台")]),
+    # project sheets without an outturn say nothing about the overall table's 项目支出
+    ("X-PROJECT-SHEETS-SUM", [("project", "funds.total.executed", None)], [],
+     [("project", "funds.total.executed", D("40.6"))],
+     [(INFO, cell("overall", "expense.project"), "64.88万元", "40.60万元")]),
+    ("X-COST-CEILING", [("project", "ind.output.cost.target", "<50.01万元", 0)], [],
+     [("project", "ind.output.cost.target", "低于50.02万元", 0)],
+     [(WARNING, cell("project", "ind.output.cost.target", 0), "50.00万元, 50.00万元", "50.02万元")]),
+    # the first unit name is the reference: only the tables that differ from it are named
+    ("X-UNIT-NAME", [("project", "unit", "岳阳市君山区社会治理网格化服务中心"),
+                     ("overall", "unit", "岳阳市君山区社会治理网格化服务中心")], [],
+     [("project", "unit", "岳阳市君山区社会治理网格化服务中心")],
+     [(INFO, cell("overall", "unit"), "岳阳市君山区社会治理网格化服务中心", "岳阳市君山区社会治理网格化中心")]),
+    # a head count typed with its unit is read as a number
+    ("W-CONTROL-RATE", [("basic", "staff.actual", "3人"), ("basic", "staff.rate", "75%")], [],
+     [("basic", "staff.actual", "3人"), ("basic", "staff.rate", "80%")],
+     [(ERROR, cell("basic", "staff.rate"), "75.00%", "80%")]),
+    # a rate number with no decimals of its own is compared at two
+    ("W-EXEC-RATE", [("overall", "funds.total.rate", Typed(0.9913, percent=True))], [],
+     [("overall", "funds.total.rate", Typed(0.9912, percent=True))],
+     [(ERROR, cell("overall", "funds.total.rate"), "99.13%", "0.9912")]),
+    ("W-PROJECT-NO-BUDGET", [("basic", "projects.final", D(0), 2)], [],
+     [("basic", "projects.final", D("0.01"), 2)],
+     [(WARNING, cell("basic", "projects.budget", 2), "本年预算数", None)]),
+    ("W-QUANTITY-RESTATES-BUDGET", [("overall", "ind.output.quantity.target", "117.99万", 0)],
+     [(INFO, cell("overall", "ind.output.quantity.target", 0), "产出数量", "117.99万")],
+     [("overall", "ind.output.quantity.target", "118.00万", 0)], []),
+    # over the weight by no more than the tolerance is not “capped” (S-SCORE-SUM reports a wrong total)
+    ("S-TOTAL-CAPPED", [("overall", "funds.total.score", D("10.01")), ("overall", "total.score", D("99.05"))], [],
+     [("overall", "funds.total.score", D("10.02")), ("overall", "total.score", D("99.05"))],
+     [(ERROR, cell("overall", "total.score"), "99", "99.05")]),
+    # full marks on a missed target is S-MISSED-FULL's, not a recomputation difference
+    ("S-SCORE-DIFF", [("overall", "ind.satisfaction.service.actual", "92%", 0), ("overall", "funds.total.score", D("9.91"))],
+     [(WARNING, cell("project", "funds.total.score"), "8.12", "9")],
+     [("overall", "ind.satisfaction.service.actual", "92%", 0), ("overall", "funds.total.score", D("9.91")),
+      ("overall", "ind.satisfaction.service.score", D("9.98"), 0)],
+     [(WARNING, cell("overall", "ind.satisfaction.service.score", 0), "9.68", "9.98"),
+      (WARNING, cell("project", "funds.total.score"), "8.12", "9")]),
+    ("C-REQUIRED", [("overall", "ind.output.quantity.actual", "1次", 0)], [],
+     [("overall", "ind.output.quantity.actual", None, 0)],
+     [(ERROR, cell("overall", "ind.output.quantity.actual", 0), "实际完成值", None)]),
+    ("C-REQUIRED", [("overall", "ind.output.quantity.weight", D(10), 0)], [],
+     [("overall", "ind.output.quantity.weight", None, 0), ("overall", "ind.output.quantity.score", None, 0)],
+     [(ERROR, cell("overall", "ind.output.quantity.weight", 0), "分值、得分", None)]),
+    ("C-QUAL-TARGET-SCALE", [("overall", "ind.output.timeliness.target", "优、良", 0)], [],
+     [("overall", "ind.output.timeliness.target", "优、良、中", 0)],
+     [(INFO, cell("overall", "ind.output.timeliness.target", 0), "一个等级或状态", "优、良、中")]),
+    # an Excel date serial of 2000-01-01 … 2050-12-31 among small amounts; a date format on any amount
+    ("W-DATE-AS-AMOUNT", [("overall", "income.other", 36525)], [],
+     [("overall", "income.other", 36526)],
+     [(WARNING, cell("overall", "income.other"), "金额（万元）", "36526（2000-01-01）")]),
+    ("W-DATE-AS-AMOUNT", [("overall", "income.other", 55154)], [],
+     [("overall", "income.other", 55153)],
+     [(WARNING, cell("overall", "income.other"), "金额（万元）", "55153（2050-12-31）")]),
+    ("W-DATE-AS-AMOUNT", [("overall", "income.other", Typed(60, date=True))],
+     [(WARNING, cell("overall", "income.other"), "金额（万元）", "60（1900-02-29）")],
+     [("overall", "income.other", Typed(61, date=True))],
+     [(WARNING, cell("overall", "income.other"), "金额（万元）", "61（1900-03-01）")]),
+    ("W-DATE-AS-AMOUNT", [("overall", "income.other", Typed(59, date=True))],
+     [(WARNING, cell("overall", "income.other"), "金额（万元）", "59（1900-02-28）")],
+     [("overall", "income.other", Typed(0, date=True))], []),
 ]
 
 
@@ -383,6 +459,73 @@ CASES = [
 def test_rule_at_and_past_its_tolerance(seed, code, at, at_want, over, over_want):
     assert hits(edited(seed, *at), code) == at_want
     assert hits(edited(seed, *over), code) == over_want
+
+
+def messages(sub, code: str) -> list[str]:
+    return [f.message for f in run_rules(sub) if f.code == code]
+
+
+def test_rule_messages_count_and_scale(seed):
+    sub = edited(seed, ("overall", "ind.output.quality.score", None, 0), ("overall", "total.score", D("93.02")))
+    assert messages(sub, "S-SCORE-SUM") == ["表中总分 93.02 与各项得分之和 93 不符（有 1 个指标未填得分，无法核对）。"]
+    sub = edited(seed, ("overall", "ind.output.quantity.actual", "200条", 1))
+    assert messages(sub, "D-NOTE-OVERACHIEVED")[0] == \
+        "“更新完善数据库”目标 ≥100条，实际 200条（约 2.0 倍），远超目标却未说明原因，目标可能定得过低。"
+    sub = edited(seed, ("overall", "ind.output.quantity.actual", "199条", 1))
+    assert messages(sub, "D-NOTE-OVERACHIEVED")[0] == \
+        "“更新完善数据库”目标 ≥100条，实际 199条（199%），远超目标却未说明原因，目标可能定得过低。"
+    # the source-row columns that do have figures are named
+    sub = edited(seed, ("project", "funds.current.budget", None))
+    assert messages(sub, "W-FUNDS-SUBROW-BLANK") == [
+        "年度资金总额的全年预算数填了 50，“其中：当年财政拨款”的全年预算数却为空（该行年初预算数、全年执行数有数）。"]
+
+
+def test_rule_no_project_rows_in_the_base_table(seed):
+    sub = copy.deepcopy(seed)
+    sub.basic.blocks["projects"] = []
+    assert hits(sub, "X-PROJECT-SHEET-ROW") == []
+
+
+def test_rule_low_execution_from_the_one_source_row(seed):
+    """A total row without a budget: the one fund-source row that carries the outturn is used."""
+    sub = edited(seed, ("project", "funds.total.budget", None))
+    sub.projects[0].blocks["funds.rows"] = [{"budget": Val(D(50), P1, "D6"), "executed": Val(D("44.99"), P1, "E6"),
+                                             "rate": Val(None, P1, "G6")}]
+    assert hits(sub, "D-NOTE-LOW-EXEC") == [(WARNING, f"{P1}!G6", "≥90%或说明原因", "89.98%")]
+    sub.projects[0].blocks["funds.rows"][0]["executed"] = Val(D(45), P1, "E6")
+    assert hits(sub, "D-NOTE-LOW-EXEC") == []
+
+
+def test_rule_score_coefficient(seed):
+    """指标得分 = 指标权重 × 得分系数 (the Chongqing list), within the score tolerance; 0 ≤ 系数 ≤ 1."""
+    def with_coef(coef, score):
+        sub = edited(seed, ("overall", "ind.output.quantity.score", score, 0))
+        sub.overall.blocks["ind.output.quantity"][0]["coef"] = Val(coef, forms.OVERALL.sheet, "J15")
+        return hits(sub, "S-SCORE-COEF")
+    where = cell("overall", "ind.output.quantity.score", 0)
+    assert with_coef(D("0.9"), D("9.01")) == []
+    assert with_coef(D("0.9"), D("9.02")) == [(ERROR, where, "9.00", "9.02")]
+    assert with_coef(D(1), D(10)) == [] and with_coef(D(0), D(0)) == []
+    assert with_coef(D("1.01"), D(10)) == [(ERROR, f"{forms.OVERALL.sheet}!J15", "0–1", "1.01")]
+    assert with_coef(D("-0.01"), D(0)) == [(ERROR, f"{forms.OVERALL.sheet}!J15", "0–1", "-0.01")]
+
+
+def test_rule_goal_restating_the_project_name(seed):
+    name = "君山区社会治理网格化服务移动平台建设运行维护项目"          # 24 characters
+    at = edited(seed, ("project", "name", name), ("project", "goals.expected", name[:20], 0))
+    assert hits(at, "C-GOAL-RESTATES") == []
+    over = edited(seed, ("project", "name", name), ("project", "goals.expected", name[:19], 0))
+    assert hits(over, "C-GOAL-RESTATES") == [(INFO, cell("project", "goals.expected", 0), "目标内容", name[:19])]
+
+
+def test_rule_report_text_at_and_past_the_tolerance(seed):
+    def got(text):
+        return [(f.severity, f.where, f.table, f.expected, f.found) for f in run_rules(seed, report=text)
+                if f.code == "X-REPORT-TEXT"]
+    assert got("自评得分为98.01分。公用经费4.56万元。") == []
+    assert got("自评得分为98.02分。公用经费4.57万元。") == [
+        (ERROR, cell("basic", "public.final"), "basic", "4.55万元", "4.57万元"),
+        (ERROR, cell("overall", "total.score"), "overall", "98分", "98.02分")]
 
 
 def test_rule_previous_year_at_and_past_the_tolerance(seed):
@@ -485,6 +628,83 @@ def test_grade_bands_include_their_lower_bound(total, grade):
 def test_value_comparison_words(text, op, value, unit):
     q = parse_quantity(text)
     assert (q.op, q.value, q.upper, q.unit, q.error) == (op, value, None, unit, None)
+
+
+@pytest.mark.parametrize("text,op", [
+    ("=<50万元", "<="), ("≤=50万元", "<="), ("=>95%", ">="), ("≥=95%", ">="), ("==5次", "="),
+    ("多于3次", ">"), ("大于3次", ">"), ("小于3次", "<"), ("大于或等于3次", ">="), ("小于或等于3次", "<="),
+    ("不得少于3次", ">="), ("不得小于3次", ">="), ("最少3次", ">="), ("不得高于5%", "<="), ("不得多于3次", "<="),
+    ("不得大于3次", "<="), ("最多3次", "<="), ("达3次", ">="), ("控制于5%", "<="), ("控制在5%以下", "<="),
+    # a strict sign with a word of the same direction keeps the strict sign
+    (">100次以上", ">"), ("<5%以下", "<"),
+])
+def test_value_every_comparison_word(text, op):
+    q = parse_quantity(text)
+    assert (q.op, q.error) == (op, None)
+
+
+@pytest.mark.parametrize("text,value,unit", [
+    ("3千万人次", D(30000000), "人次"), ("3百万人", D(3000000), "人"), ("5千次", D(5000), "次"), ("18万余条", D(180000), "条"),
+    ("2万亿元", D(20000), "亿元"), ("1千万元", D(1000), "万元"), ("2千元", D(2000), "元"), ("1.2亿人次", D(120000000), "人次"),
+    pytest.param("1.5百万元", D(150), "万元", marks=pytest.mark.xfail(
+        strict=True, raises=KeyError, reason="read/values.py _money_unit: 百万元 looks up 百 in _MULT_EXP (KeyError)")),
+])
+def test_value_multipliers(text, value, unit):
+    q = parse_quantity(text)
+    assert (q.value, q.unit, q.error) == (value, unit, None)
+
+
+@pytest.mark.parametrize("text,value", [
+    ("零", 0), ("〇", 0), ("一", 1), ("壹", 1), ("二", 2), ("贰", 2), ("貳", 2), ("两", 2), ("兩", 2), ("三", 3), ("叁", 3),
+    ("參", 3), ("四", 4), ("肆", 4), ("五", 5), ("伍", 5), ("六", 6), ("陆", 6), ("陸", 6), ("七", 7), ("柒", 7), ("八", 8),
+    ("捌", 8), ("九", 9), ("玖", 9), ("拾", 10), ("佰", 100), ("仟", 1000), ("壹佰贰拾叁", 123), ("贰仟零伍", 2005),
+    ("陆万柒仟", 67000), ("一百〇五", 105), ("万", 10000), ("亿", 100000000), ("一万零五", 10005),
+    ("一万零", None), ("一万零零", None), ("零五", None),
+])
+def test_value_chinese_digits(text, value):
+    from gridbudget.read.values import chinese_number
+
+    assert chinese_number(text) == (None if value is None else D(value))
+
+
+@pytest.mark.parametrize("raw,unit,shown", [
+    (1.0, "万元", "1"), (0.0, "万元", "0"), (1.10, "万元", "1.1"), (116.95000000000002, "万元", "116.95"),
+    ("0.50万元", "元", "5000"), ("116.95万元", "元", "1169500"), ("1,169,500元", "万元", "116.95"), ("一亿元", "万元", "10000"),
+    ("三亿", "万元", "30000"), ("五千元", "万元", "0.5"),
+])
+def test_value_amounts_shown_without_noise(raw, unit, shown):
+    assert str(parse_amount(raw, unit=unit).value) == shown
+
+
+def test_value_normalisation_edges():
+    from gridbudget.read.values import normalize_text
+
+    assert normalize_text("！～") == "!~"                              # U+FF01 and U+FF5E, the ends of the range
+    assert normalize_text("｟") == "｟"                                  # U+FF5F is outside it
+    assert normalize_text("a\u202fb\u00a0c\u3000d") == "a b c d"
+    assert normalize_text("1\u202f000") == "1000"
+
+
+def test_value_error_messages():
+    from gridbudget.read.values import is_no_deviation, parse_score
+
+    assert parse_rate("≥50以内").error == "无法识别的比率：“≥50以内”（比较符号与“以内”矛盾）"
+    assert parse_rate("定性").error == "无法识别的比率：“定性”"
+    assert parse_score(True).error == "无法识别的分值：“True”"
+    assert parse_amount("x" * 40).error == "无法识别的金额：“" + "x" * 40 + "”"
+    assert parse_amount("x" * 41).error == "无法识别的金额：“" + "x" * 40 + "…”"
+    assert is_no_deviation("，；") is False and is_no_deviation("无偏差。") is True
+
+
+def test_value_range_limits_and_decimal_subclasses():
+    class Typed(Decimal):
+        pass
+
+    assert parse_amount(Typed("1.5")).value == D("1.5")
+    assert parse_amount(10**18 - 1).value == D(10**18 - 1)
+    for raw in (10**18, -10**18, D("1e18"), float("inf"), "1000000000000000000"):
+        a = parse_amount(raw)
+        assert a.value is None and a.error, raw
 
 
 @pytest.mark.parametrize("text,approx", [
@@ -736,6 +956,43 @@ def test_csv_and_json_outputs_of_formula_like_text(dangerous_batch):
     # numbers stay numbers: a negative difference is not text to neutralise
     diff = units[0].index("差额")
     assert units[1][diff] == "1.91"
+    assert [p.name for p in paths] == ["s.csv", "s-项目.csv", "s-问题清单.csv", "s-未能读取.csv"]
     data = json.loads(write_json(batch, d / "s.json").read_text(encoding="utf-8"))
     assert (data["units"][0]["department"], data["units"][0]["unit"]) == ("+主管部门", "@单位")
     assert data["projects"][0]["name"] == "-项目"
+
+
+# ---------------------------------------------------------------------------
+# the summary workbook's other sheets, found by their headings (the layout may move)
+# ---------------------------------------------------------------------------
+def _find(ws, text):
+    return next(((c.row, c.column) for row in ws.iter_rows() for c in row if c.value == text), None)
+
+
+def test_summary_rule_statistics_and_failures_sheets(dangerous_batch):
+    from collections import Counter
+
+    from gridbudget.write.summary import write_xlsx
+
+    d, batch = dangerous_batch
+    wb = openpyxl.load_workbook(write_xlsx(batch, d / "s.xlsx"))
+    want = Counter((f["code"], f["severity"]) for f in batch.findings())
+    assert want                                     # the seed's own findings
+    ws = wb["规则统计"]
+    r0, c0 = _find(ws, "规则代码")
+    heads = {ws.cell(r0, c).value: c for c in range(c0, ws.max_column + 1)}
+    got = {}
+    for r in range(r0 + 1, ws.max_row + 1):
+        code = ws.cell(r, c0).value
+        if not code or not str(code)[:2] in ("W-", "X-", "S-", "D-", "C-", "Y-"):
+            break
+        got[code] = tuple(ws.cell(r, heads[h]).value or 0 for h in ("错误", "警告", "提示", "合计"))
+    codes = sorted({c for c, _s in want})
+    assert got == {c: (want[(c, ERROR)], want[(c, WARNING)], want[(c, INFO)],
+                       sum(n for (k, _s), n in want.items() if k == c)) for c in codes}
+    fails = wb["未能读取"]
+    assert _find(fails, "所有文件均已读取。") is not None
+    about = wb["说明"]
+    listed = [[str(v) for v in row if v is not None] for row in about.iter_rows(values_only=True)
+              if any(isinstance(v, str) and v.endswith("danger.xlsx") for v in row)]
+    assert len(listed) == 1 and any(re.fullmatch(r"[0-9a-f]{64}", v) for v in listed[0])      # its SHA-256
