@@ -303,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="与 --head 一起用：这些文件取工作区的版本（如尚未提交的测试）")
     ap.add_argument("--match", action="append", default=[],
                     help="只取描述中含有此文字的变异体（可重复，如 --match within.py:263）")
+    ap.add_argument("--survivors", metavar="JSON",
+                    help="只重跑某次 --json 结果中存活的变异体（按文件、列、类型和改动匹配，行号可相差 40 行以内）")
     ap.add_argument("--list", action="store_true", help="只列出变异体，不运行")
     ap.add_argument("--json", help="把每个变异体的结果写成 JSON")
     args = ap.parse_args(argv)
@@ -321,6 +323,12 @@ def run(args, work: Path, started: float) -> int:
     files = module_files(args.modules, work)
     all_mutants = [m for f in files for m in mutants_of(work / f, f)]
     chosen = [m for m in all_mutants if not args.match or any(t in m.describe() for t in args.match)]
+    if args.survivors:
+        old = [m for m in json.loads(Path(args.survivors).read_text(encoding="utf-8"))["mutants"]
+               if m["status"] == "survived"]
+        chosen = [m for m in chosen if any((o["file"], o["col"], o["kind"], o["before"], o["after"]) ==
+                                           (m.file, m.col, m.kind, m.before, m.after) and abs(o["line"] - m.line) <= 40
+                                           for o in old)]
     if args.max and args.max < len(chosen):
         chosen = random.Random(args.seed).sample(chosen, args.max) if args.sample else chosen[:args.max]
         chosen.sort(key=lambda m: (m.file, m.start, m.kind, m.after))

@@ -996,3 +996,32 @@ def test_summary_rule_statistics_and_failures_sheets(dangerous_batch):
     listed = [[str(v) for v in row if v is not None] for row in about.iter_rows(values_only=True)
               if any(isinstance(v, str) and v.endswith("danger.xlsx") for v in row)]
     assert len(listed) == 1 and any(re.fullmatch(r"[0-9a-f]{64}", v) for v in listed[0])      # its SHA-256
+
+
+def test_summary_filters_cover_each_table_and_the_chart_data(dangerous_batch):
+    from openpyxl.utils import get_column_letter
+
+    from gridbudget.write.summary import RATE_BINS, write_xlsx
+
+    d, batch = dangerous_batch
+    wb = openpyxl.load_workbook(write_xlsx(batch, d / "f.xlsx"))
+    for sheet, first in (("汇总", "主管部门"), ("项目", "主管部门"), ("问题清单", "单位")):
+        ws = wb[sheet]
+        hr = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == first)
+        ncols = sum(1 for c in range(1, ws.max_column + 1) if ws.cell(hr, c).value)
+        # from the header to the last row (the 合计 row on 汇总), across every column
+        assert ws.auto_filter.ref == f"A{hr}:{get_column_letter(ncols)}{ws.max_row}", sheet
+    ws = wb["图表"]
+
+    def table(head):
+        r, c = _find(ws, head)
+        assert ws.cell(r, c + 1).value == "单位数"
+        out = []
+        while ws.cell(r + 1, c).value is not None:
+            r += 1
+            out.append((ws.cell(r, c).value, ws.cell(r, c + 1).value))
+        return out
+    grades = table("等级")
+    assert [g for g, _n in grades[:4]] == ["优", "良", "中", "差"] and grades[-1][0] == "无等级"
+    assert [(g, n) for g, n in grades if n] == [("优", 1)]          # the seed: 99.91 recomputed
+    assert table("执行率") == [(label, 1 if label == "95%–100%" else 0) for _lo, _hi, label in RATE_BINS]
