@@ -110,6 +110,12 @@ class Put:
     span: int = 1                 # number of columns merged to the right
     style: str = "label"          # title | header | label | note | footer | input | formula | blank
     choices: tuple[str, ...] = ()  # drop-down list for an input (e.g. 二级指标 names)
+    display: str | None = None    # static text as printed, with line breaks where the form breaks it
+    #                               (a narrow column); ``text`` stays the label the other modules use
+
+    @property
+    def shown(self) -> str | None:
+        return self.display if self.display is not None else self.text
 
 
 @dataclass(frozen=True)
@@ -310,9 +316,15 @@ def _money_row(key: str, label: str, cols, *, col0: int, total: Sum | None = Non
     return Line(tuple(items), key=key)
 
 
+# The funds block: row labels in B:C, then one column per FUNDS_COLUMNS entry from D to I (the
+# right-most column included), so every amount sits under its own header.
+FUNDS_LABEL_SPAN = 2
+FUNDS_COL0 = D
+
+
 def _funds_header() -> tuple[Put, ...]:
-    return tuple([Put(B, text="", style="header")] + [
-        Put(C + i, text=label, style="header") for i, (_k, label, _kd, _s) in enumerate(FUNDS_COLUMNS)])
+    return tuple([Put(B, text="", style="header", span=FUNDS_LABEL_SPAN)] + [
+        Put(FUNDS_COL0 + i, text=label, style="header") for i, (_k, label, _kd, _s) in enumerate(FUNDS_COLUMNS)])
 
 
 # The funds block's total row: its label, then what other tables write (short words only as a whole cell).
@@ -320,9 +332,9 @@ FUNDS_TOTAL_LABELS = ("年度资金总额", "项目资金总额", "财政资金�
 
 
 def _funds_total_line(key_prefix: str) -> Line:
-    items = [Put(B, text=FUNDS_TOTAL_LABELS[0], style="label")]
+    items = [Put(B, text=FUNDS_TOTAL_LABELS[0], style="label", span=FUNDS_LABEL_SPAN)]
     for i, (ckey, clabel, kind, syn) in enumerate(FUNDS_COLUMNS):
-        col = C + i
+        col = FUNDS_COL0 + i
         fkey = f"{key_prefix}.{ckey}"
         if ckey == "rate":
             fld = _f(fkey, "执行率", RATE, synonyms=syn,
@@ -341,24 +353,27 @@ def _funds_total_line(key_prefix: str) -> Line:
 
 def _project_fund_line(rkey: str, label: str) -> Line:
     """A sub-row of the project funds block: amounts only (national template A2)."""
-    items = [Put(B, text=label, style="label")]
+    items = [Put(B, text=label, style="label", span=FUNDS_LABEL_SPAN)]
     for i, (ckey, clabel, kind, syn) in enumerate(FUNDS_COLUMNS[:3]):
-        items.append(Put(C + i, field=_f(f"funds.{rkey}.{ckey}", f"{label.replace('其中：', '')}（{clabel}）", MONEY,
+        items.append(Put(FUNDS_COL0 + i, field=_f(f"funds.{rkey}.{ckey}", f"{label.replace('其中：', '')}（{clabel}）", MONEY,
                                          prompt=_MONEY_PROMPT), style="input"))
-    items.extend(Put(C + i, style="blank") for i in range(3, len(FUNDS_COLUMNS)))
+    items.extend(Put(FUNDS_COL0 + i, style="blank") for i in range(3, len(FUNDS_COLUMNS)))
     return Line(tuple(items), key=f"funds.{rkey}")
 
 
 GOALS_LABEL = "年度总体目标"
+# Points per goal row: room to write a paragraph, and with the funds block above it fills the first
+# printed page of a self-evaluation table (the indicators start the second, see Table.page_breaks).
+GOAL_ROW_HEIGHT = 100
 
 
 def _goals() -> Section:
-    return Section("goals", Put(A, text=GOALS_LABEL, style="header"), (
+    return Section("goals", Put(A, text=GOALS_LABEL, display="年度总体\n目标", style="header"), (
         Line((Put(B, text="预期目标", style="header", span=4), Put(F, text="实际完成情况", style="header", span=4))),
         Repeat("goals", "年度总体目标", (
             Put(B, field=_f("expected", "预期目标", TEXT, synonyms=("项目年度目标", "年度目标"), prompt="每行填写一个目标；可在行内换行。"), span=4, style="input"),
             Put(F, field=_f("achieved", "实际完成情况", TEXT, synonyms=("年度目标完成情况", "完成情况")), span=4, style="input"),
-        ), count=3, height=48),
+        ), count=3, height=GOAL_ROW_HEIGHT),
     ))
 
 
@@ -377,7 +392,7 @@ def _indicator_tree() -> Section:
     level1_parts: list[Part] = [Line((
         Put(B, text="一级指标", style="header"), Put(C, text="二级指标", style="header"),
         *[Put(D + i, text=label, style="header") for i, (_k, label, _kd, _s) in enumerate(INDICATOR_COLUMNS)],
-    ), height=30, key="ind.header")]
+    ), height=24, key="ind.header")]
     for l1key, l1name, l1weight, level2 in LEVEL1:
         l2_sections = []
         for l2key, l2name, l2syn in level2:
@@ -385,13 +400,13 @@ def _indicator_tree() -> Section:
             l2_sections.append(Section(
                 f"ind.{l1key}.{l2key}",
                 Put(C, field=_f(f"ind.{l1key}.{l2key}.label", "二级指标", NAME, default=l2name,
-                                synonyms=l2syn), style="input",
+                                synonyms=l2syn), style="header",
                     choices=tuple(n for _k, n, _s in level2)),
                 (Repeat(f"ind.{l1key}.{l2key}", l2name, _indicator_row(), count=rows),),
             ))
         level1_parts.append(Section(
             f"ind.{l1key}",
-            Put(B, field=_f(f"ind.{l1key}.label", "一级指标", NAME, default=l1name), style="input",
+            Put(B, field=_f(f"ind.{l1key}.label", "一级指标", NAME, default=l1name), style="header",
                 choices=LEVEL1_NAMES),
             tuple(l2_sections),
         ))
@@ -414,7 +429,7 @@ def _total_line() -> Line:
         Put(G, field=_f("total.weight", "总分（分值）", WEIGHT, relation=weight), style="formula"),
         Put(H, field=_f("total.score", "总分（得分）", SCORE, relation=score), style="formula"),
         Put(I, style="blank"),
-    ), key="total", height=22)
+    ), key="total", height=20)
 
 
 # The signature line under a table; other provinces sign with more roles (the reader stops at any).
@@ -426,7 +441,7 @@ TOTAL_LABELS = ("总分", "合计", "总计", "综合得分")
 
 def _footer(ncols: int) -> Line:
     return Line((Put(A, text="              ".join(f"{w}：" for w in SIGNATURE_LABELS),
-                     span=ncols, style="footer"),), height=24, key="footer")
+                     span=ncols, style="footer"),), height=20, key="footer")
 
 
 # ---------------------------------------------------------------------------
@@ -450,7 +465,7 @@ def _basic() -> Table:
               Put(E, text="年度", style="label"),
               Put(F, field=_f("year", "年度", YEAR, required=True), span=2, style="input"))),
         Line((Put(A, text="财政供养人员情况（人）", style="header"), Put(B, text="编制数", style="header"),
-              Put(C, text="{year}年实际在职人数", style="header"), Put(D, text="控制率", style="header")), height=30),
+              Put(C, text="{year}年实际在职人数", display="{year}年\n实际在职人数", style="header"), Put(D, text="控制率", style="header")), height=30),
         Line((Put(A, text="", style="label"),
               Put(B, field=_f("staff.authorized", "编制数", COUNT, required=True,
                               prompt="机构编制部门核定的编制人数。"), style="input"),
@@ -513,33 +528,52 @@ def _basic() -> Table:
                  synonyms=("基础数据表",))
 
 
-def _overall() -> Table:
-    income = [Line((Put(B, text="按收入性质分：", style="label", span=3),
-                    Put(E, text="按支出性质分：", style="label", span=4)))]
+# The breakdowns of 全年执行数 side by side, as the official table lays them out: 按收入性质分 in
+# B:E with its amounts under 全年执行数 (F, the funds header's column), 按支出性质分 in G:H with its
+# amounts in I under a 全年执行数 header of its own (the sub-header row).
+BREAKDOWN_AMOUNT_HEADER = "全年执行数"
+
+
+def _breakdowns() -> list[Line]:
+    lines = [Line((Put(B, text="按收入性质分：", style="header", span=4),
+                   Put(F, text=BREAKDOWN_AMOUNT_HEADER, style="header"),
+                   Put(G, text="按支出性质分：", style="header", span=2),
+                   Put(I, text=BREAKDOWN_AMOUNT_HEADER, style="header")), key="funds.breakdown.header")]
     for i in range(max(len(INCOME_ROWS), len(EXPENSE_ROWS))):
         items: list[Put] = []
         if i < len(INCOME_ROWS):
             k, label, syn = INCOME_ROWS[i]
-            items += [Put(B, text=("其中：" if i == 0 else "") + label, style="label", span=2),
-                      Put(D, field=_f(f"income.{k}", label, MONEY, synonyms=syn, prompt=_MONEY_PROMPT),
+            items += [Put(B, text=("其中：" if i == 0 else "") + label, style="label", span=4),
+                      Put(F, field=_f(f"income.{k}", label, MONEY, synonyms=syn, prompt=_MONEY_PROMPT),
                           style="input")]
         if i < len(EXPENSE_ROWS):
             k, label, syn = EXPENSE_ROWS[i]
-            items += [Put(E, text=("其中：" if i == 0 else "") + label, style="label", span=2),
-                      Put(G, field=_f(f"expense.{k}", label, MONEY, synonyms=syn, prompt=_MONEY_PROMPT),
-                          style="input"), Put(H, style="blank")]
+            items += [Put(G, text=("其中：" if i == 0 else "") + label, style="label", span=2),
+                      Put(I, field=_f(f"expense.{k}", label, MONEY, synonyms=syn, prompt=_MONEY_PROMPT),
+                          style="input")]
         else:
-            items += [Put(E, style="blank", span=4)]
-        income.append(Line(tuple(items)))
+            items += [Put(G, style="blank", span=3)]
+        lines.append(Line(tuple(items)))
+    return lines
+
+
+# Column widths of the two self-evaluation tables: a section label column wide enough for four
+# characters a line, 二级指标 names on one line, 三级指标 names of 16 characters on one line,
+# 分值/得分 with room for their padding.
+SELF_EVAL_WIDTHS = (9, 12, 20, 28, 14, 14, 9, 9, 24)
+
+
+def _overall() -> Table:
+    income = _breakdowns()
     parts: list[Part] = [
-        Line((Put(A, text="{year}年度部门整体支出绩效自评表", span=9, style="title"),), height=30),
+        Line((Put(A, text="{year}年度部门整体支出绩效自评表", span=9, style="title"),), height=26),
         Line((Put(A, text="市级预算部门名称", span=2, style="header"),
               Put(C, field=_f("unit", "市级预算部门名称", NAME, required=True,
                               synonyms=("预算部门名称", "部门（单位）名称", "部门名称", "单位名称", "单位")),
                   span=4, style="input"),
               Put(G, text="年度", style="header"),
               Put(H, field=_f("year", "年度", YEAR, required=True), span=2, style="input"))),
-        Section("funds", Put(A, text="年度预算申请（万元）", style="header"), (
+        Section("funds", Put(A, text="年度预算申请（万元）", display="年度预算\n申请\n（万元）", style="header"), (
             Line(_funds_header(), height=30, key="funds.header"),
             _funds_total_line("funds.total"),
             *income,
@@ -550,13 +584,13 @@ def _overall() -> Table:
         _footer(9),
     ]
     return Table("overall", "部门整体支出绩效自评表", "整体支出自评表",
-                 widths=(6, 14, 12, 26, 14, 14, 8, 8, 26), landscape=True, parts=tuple(parts),
+                 widths=SELF_EVAL_WIDTHS, landscape=True, parts=tuple(parts),
                  synonyms=("整体支出绩效自评表", "部门整体支出绩效自评表"), page_breaks=("ind",))
 
 
 def _project() -> Table:
     parts: list[Part] = [
-        Line((Put(A, text="{year}年度项目支出绩效自评表", span=9, style="title"),), height=30),
+        Line((Put(A, text="{year}年度项目支出绩效自评表", span=9, style="title"),), height=26),
         Line((Put(A, text="项目支出名称", span=2, style="header"),
               Put(C, field=_f("name", "项目支出名称", NAME, required=True, synonyms=("项目名称",)),
                   span=4, style="input"),
@@ -566,7 +600,7 @@ def _project() -> Table:
               Put(C, field=_f("department", "主管部门", NAME, required=True, synonyms=("项目主管单位", "主管单位")), span=2, style="input"),
               Put(E, text="实施单位", style="header"),
               Put(F, field=_f("unit", "实施单位", NAME, required=True, synonyms=("项目实施单位", "单位名称")), span=4, style="input"))),
-        Section("funds", Put(A, text="项目资金（万元）", style="header"), (
+        Section("funds", Put(A, text="项目资金（万元）", display="项目资金\n（万元）", style="header"), (
             Line(_funds_header(), height=30, key="funds.header"),
             _funds_total_line("funds.total"),
             *[_project_fund_line(k, ("其中：" if i == 0 else "") + label)
@@ -578,7 +612,7 @@ def _project() -> Table:
         _footer(9),
     ]
     return Table("project", "项目支出绩效自评表", "项目支出自评表-1",
-                 widths=(6, 14, 12, 26, 14, 14, 8, 8, 26), landscape=True, parts=tuple(parts),
+                 widths=SELF_EVAL_WIDTHS, landscape=True, parts=tuple(parts),
                  synonyms=("项目支出绩效自评表", "项目绩效自评表"), page_breaks=("ind",))
 
 

@@ -17,14 +17,27 @@ from typing import Any
 
 from .. import forms
 from ..forms import Field, Placed, Put, Table, a1, col_letter, defined_name, layout
+from . import style as _style
 from .fsutil import atomic_write_bytes
 from ..model import parse_year
 
-FONT = "宋体"
-INPUT_FILL = "#FFF9DB"      # pale yellow: a person types here
-FORMULA_FILL = "#E3EEF9"    # pale blue: computed, locked
-HEADER_FILL = "#EDEDED"
-BLANK_FILL = "#F5F5F5"
+# The font and fills are the shared ones (declared once in write/style.py, hex RGB without '#').
+FONT = _style.FONT
+INPUT_FILL = _style.INPUT_FILL        # pale yellow: a person types here
+FORMULA_FILL = _style.FORMULA_FILL    # pale blue: computed, locked
+HEADER_FILL = _style.HEADER_FILL      # grey: headers and fixed labels (not to be filled)
+BLANK_FILL = _style.BLANK_FILL        # lighter grey: cells not to be filled
+DEFAULT_ROW_HEIGHT = 15.0             # points (xlsxwriter's default row)
+NUMBER_INDENT = 1                     # right-aligned numbers keep clear of the next cell's text ...
+TEXT_INDENT = 1                       # ... and boxed left-aligned text keeps clear of the cell before it
+TEXT_INDENT_UNITS = 2.0               # the width (column units) one indent level takes from wrapped text
+# The colours a person sees in the template and what they mean (the 填表说明 legend).
+TEMPLATE_LEGEND = (
+    ("input", "淡黄", "由单位填写（有输入提示；一级、二级指标名称等有下拉列表）"),
+    ("formula", "淡蓝", "公式自动计算，已锁定，请勿改写"),
+    ("header", "灰", "表头和固定标签，不需填写"),
+    ("blank", "浅灰", "本栏不需填写"),
+)
 
 NUM_FORMATS = {
     forms.MONEY: "0.00", forms.RATE: "0.00%", forms.COUNT: "0", forms.AREA: "0.00",
@@ -64,25 +77,29 @@ def _text(s: str, ctx: dict[str, Any]) -> str:
     return s.format(**ctx) if "{" in s else s
 
 
+FONT_SIZES = {"title": 16, "note": 9}
+
+
 class _Formats:
     def __init__(self, wb):
-        base = {"font_name": FONT, "font_size": 10, "valign": "vcenter", "text_wrap": True}
+        base = {"font_name": FONT, "font_size": _style.BODY_SIZE, "valign": "vcenter", "text_wrap": True}
         boxed = dict(base, border=1)
         self.wb = wb
         self.cache: dict[tuple, Any] = {}
         self.spec = {
-            "title": dict(base, bold=True, font_size=16, align="center"),
-            "header": dict(boxed, bold=True, align="center", bg_color=HEADER_FILL),
+            "title": dict(base, bold=True, font_size=FONT_SIZES["title"], align="center"),
+            "header": dict(boxed, bold=True, align="center", bg_color="#" + HEADER_FILL),
             "label": dict(boxed, align="left"),
-            "note": dict(base, font_size=9, align="left"),
+            "note": dict(base, font_size=FONT_SIZES["note"], align="left"),
             "footer": dict(base, align="left"),
-            "blank": dict(boxed, bg_color=BLANK_FILL),
-            "input": dict(boxed, bg_color=INPUT_FILL, locked=False),
-            "formula": dict(boxed, bg_color=FORMULA_FILL, locked=True),
+            "blank": dict(boxed, bg_color="#" + BLANK_FILL),
+            "input": dict(boxed, bg_color="#" + INPUT_FILL, locked=False),
+            "formula": dict(boxed, bg_color="#" + FORMULA_FILL, locked=True),
         }
 
-    def get(self, style: str, kind: str | None = None, align: str | None = None):
-        key = (style, kind, align)
+    def get(self, style: str, kind: str | None = None, align: str | None = None, *, editable: bool = False):
+        """The format of a cell; ``editable`` unlocks it whatever its style (a field a person may change)."""
+        key = (style, kind, align, editable)
         if key not in self.cache:
             spec = dict(self.spec[style])
             if kind in NUM_FORMATS:
@@ -94,6 +111,14 @@ class _Formats:
                 spec.setdefault("align", "left")
             if align:
                 spec["align"] = align
+            if kind in NUM_FORMATS:
+                spec.pop("text_wrap", None)          # a wrapped number loses its indent in LibreOffice
+                if spec.get("align") == "right":
+                    spec["indent"] = NUMBER_INDENT
+            elif spec.get("align") == "left" and spec.get("border"):
+                spec["indent"] = TEXT_INDENT
+            if editable:
+                spec["locked"] = False
             self.cache[key] = self.wb.add_format(spec)
         return self.cache[key]
 
@@ -169,14 +194,15 @@ class _SheetWriter:
         fld = it.field
         kind = fld.kind if fld else None
         style = it.style
-        fmt = self.fmt.get(style, kind, "center" if (last_row is not None and last_row > row) else None)
+        fmt = self.fmt.get(style, kind, "center" if (last_row is not None and last_row > row) else None,
+                           editable=fld is not None and not fld.computed)
         content: Any
         if fld is not None and fld.computed:
             content = resolve_formula(fld.formula, self.placed)
         elif fld is not None:
             content = value if value is not None else fld.default
         else:
-            content = _text(it.text or "", self.ctx)
+            content = _text(it.shown or "", self.ctx)
         r2 = last_row if last_row is not None else row
         c2 = it.col + it.span - 1
         if (r2, c2) != (row, it.col):
@@ -202,18 +228,31 @@ class _SheetWriter:
         for c, w in enumerate(table.widths):
             ws.set_column(c, c, w)
         fields_data: dict[str, Any] = self.data.get("__fields__", {})
+        heights: dict[int, float] = {}          # row -> height (points); 0 for the default
         # fixed lines
         for row, line in placed.lines:
-            height = max([line.height or 0] + [
-                _text_height(fields_data.get(it.field.key), self._width(it)) for it in line.items if it.field])
-            if height:
-                ws.set_row(row, height)
-            for it in line.items:
-                val = fields_data.get(it.field.key) if it.field else None
+            values = [fields_data.get(it.field.key) if it.field else None for it in line.items]
+            heights[row] = max(line.height or 0, self._wrapped_height(zip(line.items, values)))
+            for it, val in zip(line.items, values):
                 self._put(row, it, val)
                 if it.field is not None:
                     self._field_extras(it, row, row)
-        # section labels (merged down their rows)
+        # repeated rows
+        blocks: dict[str, list[dict[str, Any]]] = self.data.get("__blocks__", {})
+        for key, rep in placed.repeats.items():
+            rows = blocks.get(key, [])
+            for i in range(rep.count):
+                row = rep.first + i
+                rowdata = rows[i] if i < len(rows) else {}
+                values = [rowdata.get(it.field.key) if it.field else None for it in rep.block.items]
+                heights[row] = max(rep.block.height or 0, self._wrapped_height(zip(rep.block.items, values)))
+                for it, val in zip(rep.block.items, values):
+                    self._put(row, it, val)
+            for it in rep.block.items:
+                if it.field is not None:
+                    self._name(defined_name(f"{key}.{it.field.key}"), rep.first, it.col, rep.last, it.col)
+                    self._validate(it, rep.first, rep.last)
+        # section labels (merged down their rows): the last row grows when the rows are too low
         for key, (first, last, section) in placed.sections.items():
             lab = section.label
             if lab is None:
@@ -222,23 +261,13 @@ class _SheetWriter:
             self._put(first, lab, val, last_row=last)
             if lab.field is not None:
                 self._field_extras(lab, first, first)
-        # repeated rows
-        blocks: dict[str, list[dict[str, Any]]] = self.data.get("__blocks__", {})
-        for key, rep in placed.repeats.items():
-            rows = blocks.get(key, [])
-            for i in range(rep.count):
-                row = rep.first + i
-                rowdata = rows[i] if i < len(rows) else {}
-                height = max([rep.block.height or 0] + [
-                    _text_height(rowdata.get(it.field.key), self._width(it)) for it in rep.block.items if it.field])
-                if height:
-                    ws.set_row(row, height)
-                for it in rep.block.items:
-                    self._put(row, it, rowdata.get(it.field.key) if it.field else None)
-            for it in rep.block.items:
-                if it.field is not None:
-                    self._name(defined_name(f"{key}.{it.field.key}"), rep.first, it.col, rep.last, it.col)
-                    self._validate(it, rep.first, rep.last)
+            need = self._wrapped_height([(lab, val)], always=True)
+            have = sum(heights.get(r) or DEFAULT_ROW_HEIGHT for r in range(first, last + 1))
+            if need > have:
+                heights[last] = round((heights.get(last) or DEFAULT_ROW_HEIGHT) + need - have, 1)
+        for row, height in sorted(heights.items()):
+            if height:
+                ws.set_row(row, height)
         self._name(forms.FORM_MARKER + table.key, 0, 0)
         self._write_validations()
         self._page_setup()
@@ -246,6 +275,28 @@ class _SheetWriter:
 
     def _width(self, it: Put) -> float:
         return sum(self.table.widths[it.col:it.col + it.span])
+
+    def _shown(self, it: Put, value: Any) -> Any:
+        """The text a cell shows (None for a formula)."""
+        if it.field is not None:
+            return None if it.field.computed else (value if value is not None else it.field.default)
+        return _text(it.shown or "", self.ctx)
+
+    def _wrapped_height(self, items, *, always: bool = False) -> float:
+        """Row height (points) showing the wrapped text of (item, value) pairs whole (style.row_height);
+        0 when every text fits on one line and the default row will do (unless ``always``)."""
+        need, wraps = 0.0, False
+        for it, value in items:
+            text = self._shown(it, value)
+            if not isinstance(text, str) or not text:
+                continue
+            width = self._width(it)
+            if it.style in ("label", "input"):
+                width -= TEXT_INDENT_UNITS
+            size = FONT_SIZES.get(it.style, _style.BODY_SIZE)
+            wraps = wraps or _style.lines_needed(text, width) > 1
+            need = max(need, _style.row_height([(text, width)], size))
+        return need if (wraps or always) else 0.0
 
     def _field_extras(self, it: Put, r1: int, r2: int) -> None:
         self._name(defined_name(it.field.key), r1, it.col)
@@ -277,7 +328,7 @@ class _SheetWriter:
         else:
             ws.set_portrait()
         ws.fit_to_pages(1, 0)
-        ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+        ws.set_margins(left=0.5, right=0.5, top=0.5, bottom=0.5)   # 519 pt of rows a landscape page
         ws.center_horizontally()
         ws.repeat_rows(0, 1)
         ws.freeze_panes(2, 0)
@@ -290,60 +341,71 @@ class _SheetWriter:
                         "select_unlocked_cells": True, "sort": False, "autofilter": False})
 
 
-def _text_height(value: Any, width: float) -> float:
-    """Row height (points) that shows wrapped text whole; 0 when the default will do."""
-    if not isinstance(value, str) or not value:
-        return 0
-    per_line = max(1.0, width * 0.95)
-    lines = 0
-    for part in value.split("\n"):
-        units = sum(2 if ord(ch) > 0x2E7F else 1 for ch in part)
-        lines += max(1, -(-int(units) // int(per_line)))
-    return 0 if lines <= 1 else 14.0 * lines + 4
-
-
 def _default_count(table: Table, key: str) -> int:
     placed = layout(table)
     rep = placed.repeats.get(key)
     return rep.count if rep else 1
 
 
-GUIDE_LINES = (
-    ("填表说明", "title"),
-    ("本工作簿包含部门整体支出绩效自评的三张附表：基础数据表、整体支出自评表、项目支出自评表（每个项目一张）。", None),
-    ("颜色：淡黄色单元格由单位填写；淡蓝色单元格为公式自动计算，已锁定，请勿改写；灰色单元格不需填写。", None),
-    ("金额单位均为万元，保留两位小数；请填写数字，不要在金额单元格中加“万元”等文字。", None),
-    ("执行率 = 全年执行数 ÷ 全年预算数；控制率 = 实际在职人数 ÷ 编制数；三公经费、公务用车经费自动求和。", None),
-    ("评分权重（财预〔2020〕10号）：预算执行率 10 分，产出指标 50 分，效益指标 30 分，满意度指标 10 分，合计 100 分。", None),
-    ("三级指标：每个二级指标下预留了空行，行数不够时，在该指标块中间（不要在最后一行之后）插入整行，小计与总分公式会自动包含新行。", None),
-    ("年度指标值写法示例：≥100次、≤50万元、95%、定性；实际完成值示例：134条、40.6万元、98%、达成。", None),
-    ("偏差原因分析及改进措施：未达成目标、扣分、实际完成值超过目标 30% 以上、预算执行率低于 90% 时必须填写原因。", None),
-    ("增加项目：右键单击“项目支出自评表-1”工作表标签，选择“移动或复制工作表”并勾选“建立副本”，再改名为“项目支出自评表-2”等；"
-     "也可运行 gridbudget template --projects N 生成含 N 张项目表的新模板。", None),
-    ("工作表已保护（无密码），如需调整格式可在“审阅 → 撤销工作表保护”后操作；公式单元格请勿改写。", None),
-    ("填好后运行 gridbudget validate 文件名.xlsx 检查，按提示逐项修改。", None),
+GUIDE_LINES = (     # each either one line or clearly two at the guide's width (no word left alone on a line)
+    "本工作簿包含三张附表：基础数据表、整体支出自评表、项目支出自评表（每个项目一张）。",
+    "金额单位均为万元，保留两位小数；请填写数字，不要在金额单元格中加“万元”等文字。",
+    "执行率 = 全年执行数 ÷ 全年预算数；控制率 = 实际在职人数 ÷ 编制数；三公经费等自动求和。",
+    "评分权重（财预〔2020〕10号）：执行率 10 分、产出 50 分、效益 30 分、满意度 10 分，共 100 分。",
+    "三级指标：每个二级指标下预留了空行，行数不够时，在该指标块中间（不要在最后一行之后）插入整行，小计与总分公式会自动包含新行。",
+    "年度指标值写法示例：≥100次、≤50万元、95%、定性；实际完成值示例：134条、40.6万元、98%、达成。",
+    "偏差原因分析及改进措施：未达成目标、扣分、实际完成值超过目标 30% 以上、预算执行率低于 90% 时，"
+    "必须填写原因及改进措施。",
+    "增加项目：右键单击“项目支出自评表-1”工作表标签，选择“移动或复制工作表”并勾选“建立副本”，再改名为“项目支出自评表-2”等；"
+    "也可运行 gridbudget template --projects N 生成含 N 张项目表的新模板。",
+    "工作表已保护（无密码），调整格式可在“审阅 → 撤销工作表保护”后操作；公式单元格请勿改写。",
+    "打印：A4，基础数据表纵向，自评表横向；自评表的资金与年度总体目标一页，绩效指标另起一页。",
+    "填好后运行 gridbudget validate 文件名.xlsx 检查，按提示逐项修改。",
 )
+GUIDE_WIDTHS = (6, 80)          # number or colour swatch | text (portrait A4 at 100 %)
 
 
-def _write_guide(wb, fmt: _Formats, ctx: dict[str, Any]) -> None:
+def _write_guide(wb, fmt: _Formats, ctx: dict[str, Any], sheets: list[str]) -> None:
+    """The 填表说明 sheet: a title block, the colour legend, then the numbered notes."""
     ws = wb.add_worksheet(forms.GUIDE_SHEET)
-    ws.set_column(0, 0, 64)
-    title = wb.add_format({"font_name": FONT, "bold": True, "font_size": 16})
-    body = wb.add_format({"font_name": FONT, "font_size": 10, "text_wrap": True, "valign": "top"})
-    for i, (text, style) in enumerate(GUIDE_LINES):
-        if style == "title":
-            ws.write_string(i, 0, f"{ctx['year']}年度部门整体支出绩效自评附表  填表说明", title)
-            ws.set_row(i, 28)
-        else:
-            line = f"{i}. {text}"
-            ws.write_string(i, 0, line, body)
-            ws.set_row(i, max(20, _text_height(line, 56)))
-    row = len(GUIDE_LINES) + 1
-    legend = [("单位填写", "input"), ("自动计算（锁定）", "formula"), ("不需填写", "blank")]
-    for j, (label, style) in enumerate(legend):
-        ws.write_string(row + j, 0, label, fmt.get(style))
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    for c, w in enumerate(GUIDE_WIDTHS):
+        ws.set_column(c, c, w)
+    text_width = GUIDE_WIDTHS[1]
+    title = _style.xlsxwriter_format(wb, bold=True, font_size=FONT_SIZES["title"], align="center")
+    sub = _style.xlsxwriter_format(wb, align="center", text_wrap=True)
+    heading = _style.xlsxwriter_format(wb, bold=True, bottom=1)
+    body = _style.xlsxwriter_format(wb, text_wrap=True, valign="top")
+    number = _style.xlsxwriter_format(wb, align="right", valign="top")
+    row = 0
+    ws.merge_range(row, 0, row, 1, f"{ctx['year']}年度部门整体支出绩效自评附表　填表说明", title)
+    ws.set_row(row, 30)
+    row += 1
+    unit = ctx.get("unit") or "（在各表中填写）"
+    for info in (f"填报单位：{unit}　　年度：{ctx['year']}", f"附表：{'、'.join(sheets)}"):
+        ws.merge_range(row, 0, row, 1, info, sub)
+        ws.set_row(row, _style.row_height([(info, sum(GUIDE_WIDTHS))]))
+        row += 1
+    row += 1
+    ws.merge_range(row, 0, row, 1, "颜色说明", heading)
+    ws.set_row(row, 20)
+    row += 1
+    for style, colour, meaning in TEMPLATE_LEGEND:
+        text = f"{colour}：{meaning}"
+        ws.write_blank(row, 0, None, fmt.get(style))
+        ws.write_string(row, 1, text, fmt.get("label"))
+        ws.set_row(row, max(20, _style.row_height([(text, text_width)])))
+        row += 1
+    row += 1
+    ws.merge_range(row, 0, row, 1, "填写说明", heading)
+    ws.set_row(row, 20)
+    row += 1
+    for i, text in enumerate(GUIDE_LINES, 1):
+        ws.write_string(row, 0, f"{i}.", number)
+        ws.write_string(row, 1, text, body)
+        ws.set_row(row, max(20, _style.row_height([(text, text_width)])))
+        row += 1
+    _style.xlsxwriter_page(ws, landscape=False, title=forms.GUIDE_SHEET)
+    ws.center_horizontally()
 
 
 def build_workbook(opts: TemplateOptions | None = None, data: dict[str, Any] | None = None) -> bytes:
@@ -361,12 +423,18 @@ def build_workbook(opts: TemplateOptions | None = None, data: dict[str, Any] | N
     ctx = {"year": year, "prev_year": year - 1, "unit": unit}
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False})
+                                   "strings_to_numbers": False,
+                                   "default_format_properties": {"font_name": FONT, "font_size": _style.BODY_SIZE}})
     wb.set_properties({"title": f"{year}年度部门整体支出绩效自评附表", "author": "gridbudget",
                        "created": _dt.datetime(2000, 1, 1), "comments": "gridbudget template"})
     wb.set_calc_mode("auto")
     fmt = _Formats(wb)
-    _write_guide(wb, fmt, ctx)
+    projects = list(data.get("projects") or [])
+    n = max(opts.projects, len(projects), 1) if "project" in opts.tables else 0
+    sheets = [t.sheet for t in (forms.BASIC, forms.OVERALL) if t.key in opts.tables]
+    if n:
+        sheets.append(f"{forms.PROJECT_SHEET_PREFIX.rstrip('-')} {n} 张")
+    _write_guide(wb, fmt, ctx, sheets)
 
     def with_header(tdata: dict | None, extra: dict[str, Any]) -> dict:
         tdata = {"__fields__": dict((tdata or {}).get("__fields__", {})), "__blocks__": (tdata or {}).get("__blocks__", {})}
@@ -380,8 +448,6 @@ def build_workbook(opts: TemplateOptions | None = None, data: dict[str, Any] | N
         _SheetWriter(wb, fmt, forms.BASIC, forms.BASIC.sheet, ctx, with_header(data.get("basic"), header)).write()
     if "overall" in opts.tables:
         _SheetWriter(wb, fmt, forms.OVERALL, forms.OVERALL.sheet, ctx, with_header(data.get("overall"), header)).write()
-    projects = list(data.get("projects") or [])
-    n = max(opts.projects, len(projects), 1) if "project" in opts.tables else 0
     for i in range(n):
         pdata = projects[i] if i < len(projects) else None
         extra = {"year": year, "unit": unit or None, "department": opts.department}
