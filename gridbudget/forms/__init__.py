@@ -125,6 +125,9 @@ class Line:
     items: tuple[Put, ...]
     height: float | None = None
     key: str | None = None
+    # Words a hand-made table's row label contains (any one identifies the row): the label
+    # reader's vocabulary for this row, e.g. 公车运行维护 / 运行维护费 / 公车运行.
+    words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -251,6 +254,13 @@ LEVEL1 = (
 EXEC_RATE_WEIGHT = 10
 LEVEL1_NAMES = tuple(name for _, name, _, _ in LEVEL1)
 LEVEL1_KEYS = frozenset(k for k, *_ in LEVEL1)
+# Words that identify a 一级指标 in any family's wording, tried in this order: 产出…, 满意度…,
+# 效益 / 效果…; a 一级 成本指标 (2021+ national templates: 经济成本指标 …) is read as 产出-成本.
+LEVEL1_WORDS = (("产出", "output"), ("满意", "satisfaction"), ("效益", "benefit"), ("效果", "benefit"),
+                ("成本", "output"))
+# Header words of a hand-made table that are labels (never values) besides the header fields.
+OTHER_HEADER_LABELS = ("年度", "填报单位", "编制数", "一级指标", "年初预算数", "填表人", "项目负责人", "专项实施期",
+                       "填报日期", "项目属性", "项目类别")
 
 INCOME_ROWS = (
     ("general", "一般公共预算", ("一般公共预算拨款", "一般公共预算资金")),
@@ -301,7 +311,8 @@ _WEIGHT_PROMPT = "分值为 0 到 100 之间的数。"
 
 
 def _money_row(key: str, label: str, cols, *, col0: int, total: Sum | None = None,
-               dash_first: bool = False, label_style: str = "label", span: int = 1) -> Line:
+               dash_first: bool = False, label_style: str = "label", span: int = 1,
+               words: tuple[str, ...] = ()) -> Line:
     """A label in column A and one money field per column of ``cols`` (a ``total`` per column)."""
     items = [Put(A, text=label, style=label_style, span=span)]
     for i, (ckey, clabel) in enumerate(cols):
@@ -313,7 +324,7 @@ def _money_row(key: str, label: str, cols, *, col0: int, total: Sum | None = Non
         items.append(Put(col, field=_f(f"{key}.{ckey}", f"{label.strip('：:')}（{clabel}）", MONEY,
                                        relation=rel, prompt=None if rel else _MONEY_PROMPT),
                          style="formula" if rel else "input"))
-    return Line(tuple(items), key=key)
+    return Line(tuple(items), key=key, words=words)
 
 
 # The funds block: row labels in B:C, then one column per FUNDS_COLUMNS entry from D to I (the
@@ -476,31 +487,33 @@ def _basic() -> Table:
                   style="formula"))),
         Line((Put(A, text="经费控制情况（万元）", style="header"),
               *[Put(B + i, text=label, style="header") for i, (_k, label) in enumerate(cols)]), height=30),
-        _money_row("sangong", "三公经费", cols, col0=B, total=sangong),
-        _money_row("car", "   1、公务用车购置和维护经费", cols, col0=B, total=car),
-        _money_row("car_purchase", "       其中：公车购置", cols, col0=B),
-        _money_row("car_operation", "             公车运行维护", cols, col0=B),
-        _money_row("abroad", "   2、出国经费", cols, col0=B),
-        _money_row("reception", "   3、公务接待", cols, col0=B),
-        _money_row("projects_total", "项目支出：", cols, col0=B, total=projects),
+        _money_row("sangong", "三公经费", cols, col0=B, total=sangong, words=("三公经费",)),
+        _money_row("car", "   1、公务用车购置和维护经费", cols, col0=B, total=car, words=("公务用车", "公务用车购置和维护", "购置和维护")),
+        _money_row("car_purchase", "       其中：公车购置", cols, col0=B, words=("公车购置", "公务用车购置")),
+        _money_row("car_operation", "             公车运行维护", cols, col0=B,
+                   words=("公车运行维护", "运行维护费", "公车运行", "公务用车运行")),
+        _money_row("abroad", "   2、出国经费", cols, col0=B, words=("出国", "因公出国")),
+        _money_row("reception", "   3、公务接待", cols, col0=B, words=("公务接待",)),
+        _money_row("projects_total", "项目支出：", cols, col0=B, total=projects, words=("项目支出",)),
         Repeat("projects", "项目支出", (
             Put(A, field=_f("name", "项目名称", NAME, prompt="每个项目一行，如：业务工作经费。"), style="input"),
             *[Put(B + i, field=_f(k, label, MONEY, prompt=_MONEY_PROMPT), style="input")
               for i, (k, label) in enumerate(cols)],
         ), count=5),
         Line((Put(A, text="    市级专项资金（一个专项一行）", style="label"),
-              *[Put(B + i, style="blank") for i in range(3)])),
+              *[Put(B + i, style="blank") for i in range(3)]), key="special_header", words=("专项资金",)),
         Repeat("special_funds", "市级专项资金", (
             Put(A, field=_f("name", "专项名称", NAME), style="input"),
             *[Put(B + i, field=_f(k, label, MONEY, prompt=_MONEY_PROMPT), style="input")
               for i, (k, label) in enumerate(cols)],
         ), count=2),
-        _money_row("public", "公用经费", cols, col0=B),
-        _money_row("office", "    其中：办公经费", cols, col0=B),
-        _money_row("utilities", "          水费、电费、差旅费", cols, col0=B),
-        _money_row("meetings", "          会议费、培训费", cols, col0=B),
-        _money_row("procurement", "政府采购金额", cols, col0=B, dash_first=True),
-        _money_row("basic_adjust", "部门基本支出预算调整", cols, col0=B, dash_first=True),
+        _money_row("public", "公用经费", cols, col0=B, words=("公用经费",)),
+        _money_row("office", "    其中：办公经费", cols, col0=B, words=("办公经费", "办公费")),
+        _money_row("utilities", "          水费、电费、差旅费", cols, col0=B, words=("水费", "电费", "差旅费")),
+        _money_row("meetings", "          会议费、培训费", cols, col0=B, words=("会议费", "培训费")),
+        _money_row("procurement", "政府采购金额", cols, col0=B, dash_first=True, words=("政府采购",)),
+        _money_row("basic_adjust", "部门基本支出预算调整", cols, col0=B, dash_first=True,
+                   words=("预算调整",)),
         Line((Put(A, text="楼堂馆所控制情况\n（{year}年完工项目）", style="header"),
               Put(B, text="批复规模\n（㎡）", style="header"), Put(C, text="实际规模\n（㎡）", style="header"),
               Put(D, text="规模控制率", style="header"), Put(E, text="预算投资\n（万元）", style="header"),
@@ -621,6 +634,21 @@ OVERALL = _overall()
 PROJECT = _project()
 TABLES = {t.key: t for t in (BASIC, OVERALL, PROJECT)}
 # The fields a self-evaluation table names in its header, in the order the label reader looks for them.
+def row_words(table_key: str) -> tuple[tuple[str, str], ...]:
+    """(word, row key) of a table's fixed rows (``Line.words``), longest word first: the label
+    reader takes the row of the longest word a label contains (公务用车运行维护费 is 运行维护费's
+    row, not 公务用车's)."""
+    def lines(parts) -> Iterator[Line]:
+        for part in parts:
+            if isinstance(part, Line):
+                yield part
+            elif isinstance(part, Section):
+                yield from lines(part.parts)
+
+    pairs = [(w, line.key) for line in lines(TABLES[table_key].parts) if line.key for w in line.words]
+    return tuple(sorted(pairs, key=lambda p: -len(p[0])))
+
+
 HEADER_FIELDS = {"overall": ("unit",), "project": ("name", "department", "unit")}
 PROJECT_SHEET_PREFIX = "项目支出自评表-"
 GUIDE_SHEET = "填表说明"

@@ -121,30 +121,15 @@ def _basic_columns(grid: _Grid, fr: int, lc: int) -> dict[str, int]:
     return out
 
 
-_BASIC_ROWS = (
-    ("sangong", ("三公经费",)),
-    ("car_purchase", ("公车购置",)),
-    ("car_operation", ("公车运行维护", "运行维护费", "公车运行")),
-    ("car", ("公务用车",)),
-    ("abroad", ("出国", "因公出国")),
-    ("reception", ("公务接待",)),
-    ("special_header", ("专项资金",)),
-    ("projects_total", ("项目支出",)),
-    ("office", ("办公经费", "办公费")),
-    ("utilities", ("水费", "电费", "差旅费")),
-    ("meetings", ("会议费", "培训费")),
-    ("public", ("公用经费",)),
-    ("procurement", ("政府采购",)),
-    ("basic_adjust", ("预算调整",)),
-)
+_BASIC_ROWS = forms.row_words("basic")     # (word, row key), longest word first
 
 
 def _basic_row_key(bare: str) -> str | None:
     if not bare:
         return None
-    for key, words in _BASIC_ROWS:
-        if any(w in bare for w in words):
-            if key == "projects_total" and not bare.startswith("项目支出"):
+    for word, key in _BASIC_ROWS:
+        if word in bare:
+            if key == "projects_total" and not bare.startswith(word):
                 continue
             return key
     return None

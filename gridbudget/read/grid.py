@@ -154,9 +154,7 @@ _HEADER_LABELS = {kind: _header_labels(kind) for kind in forms.HEADER_FIELDS}
 
 def _known_label(t: str) -> bool:
     return any(t.startswith(norm(w)) for _k, words in (*_HEADER_LABELS["overall"], *_HEADER_LABELS["project"])
-               for w in words) or any(t.startswith(w) for w in (
-                   "年度", "填报单位", "编制数", "一级指标", "年初预算数", "填表人", "项目负责人", "专项实施期",
-                   "填报日期", "项目属性", "项目类别"))
+               for w in words) or t.startswith(forms.OTHER_HEADER_LABELS)
 
 
 @lru_cache(maxsize=None)

@@ -12,16 +12,8 @@ from .grid import _ALL_INDICATOR_COLUMNS, _EXTRA_KEYS, _Grid, _STOP_WORDS, _TOTA
 
 
 def _level1_key(t: str) -> str | None:
-    """产出 / 效益 / 满意度; a 一级 成本指标 (2021+ national templates: 经济成本指标 …) counts as 产出-成本."""
-    if "产出" in t:
-        return "output"
-    if "满意" in t:
-        return "satisfaction"
-    if "效益" in t or "效果" in t:
-        return "benefit"
-    if "成本" in t:
-        return "output"
-    return None
+    """产出 / 效益 / 满意度 by the words of :data:`gridbudget.forms.LEVEL1_WORDS`."""
+    return next((key for word, key in forms.LEVEL1_WORDS if word in t), None)
 
 
 def level2_key(l1: str | None, t: str) -> str | None:
