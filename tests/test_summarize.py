@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,11 @@ from helpers import EXAMPLE_XLSX, ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import synth  # noqa: E402
+
+
+def header_row(ws, first: str = "主管部门") -> int:
+    """The table header under a sheet's title block."""
+    return next(r for r in range(1, 20) if ws.cell(r, 1).value == first)
 
 
 def hashes(folder: Path) -> dict[str, str]:
@@ -87,7 +93,9 @@ def test_output_identical_whatever_jobs(batch_dir, tmp_path):
         with summarize([str(d / "units")], jobs=jobs) as batch:
             path = write_xlsx(batch, tmp_path / f"s{jobs}.xlsx")
         wb = openpyxl.load_workbook(path)
-        outs[jobs] = {ws.title: [[c.value for c in row] for row in ws.iter_rows()]
+        # every title block says when the batch ran: the only difference allowed
+        outs[jobs] = {ws.title: [[re.sub(r"汇总时间：[^　]*", "", c.value) if isinstance(c.value, str) else c.value
+                                  for c in row] for row in ws.iter_rows()]
                       for ws in wb if ws.title != "说明"}
     assert outs[1] == outs[2]
 
@@ -103,28 +111,32 @@ def test_summary_workbook_sheets(batch_dir, tmp_path):
         path = write_xlsx(batch, tmp_path / "summary.xlsx")
         frames = to_dataframes(batch)
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["汇总", "项目", "问题清单", "规则统计", "未能读取", "说明", "图表"]
+    assert wb.sheetnames == ["汇总", "项目", "问题清单", "规则统计", "单位×规则", "未能读取", "说明", "图表"]
     ws = wb["汇总"]
-    header = [c.value for c in ws[1]]
-    assert header[:3] == ["主管部门", "单位", "年度"] and ws.freeze_panes == "A2" and ws.auto_filter.ref
-    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+    top = header_row(ws)
+    header = [c.value for c in ws[top]]
+    assert header[:3] == ["主管部门", "单位", "年度"] and ws.freeze_panes == f"C{top + 1}" and ws.auto_filter.ref
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=top + 1)]
     seed_rows = [r for r in rows if r[1] == "岳阳市君山区社会治理网格化中心"]
     # the workbooks do not name a 主管部门 for the unit itself; the projects do (财政局) and win over units.csv
-    assert len(seed_rows) == 2 and all(r[13] == "是" for r in seed_rows)
+    # listed twice, flagged, counted once (the first by name)
+    assert len(seed_rows) == 2 and all(r[14] == "是" for r in seed_rows)
+    assert sorted(r[15] for r in seed_rows) == ["否", "是"]
     assert any(isinstance(r[1], str) and r[1].startswith("小计：") for r in rows)
-    assert rows[-1][1] == "合计" and isinstance(rows[-1][3], str) and rows[-1][3].startswith("=SUM(")
-    fails = [[c.value for c in r] for r in wb["未能读取"].iter_rows(min_row=2)]
+    assert rows[-1][1] == "合计" and isinstance(rows[-1][3], str) and rows[-1][3].startswith("=SUMIFS(")
+    fails_ws = wb["未能读取"]
+    fails = [[c.value for c in r] for r in fails_ws.iter_rows(min_row=header_row(fails_ws, "文件") + 1)]
     names = " ".join(str(r[0]) for r in fails)
     for n in ("zz-empty.xlsx", "zz-text.xlsx", "zz-corrupt.xlsx", "zz-encrypted.xlsx", "nothing-*.xlsx"):
         assert n in names
     assert all(r[1] and r[2] for r in fails)
     assert "密码" in " ".join(str(r[1]) for r in fails)
     # pandas views carry the same rows
-    assert len(frames["units"]) == ws.max_row - 1 - sum(1 for r in rows if r[1] and str(r[1]).startswith(("小计", "合计")))
-    assert len(frames["findings"]) == wb["问题清单"].max_row - 1
+    assert len(frames["units"]) == len(rows) - sum(1 for r in rows if r[1] and str(r[1]).startswith(("小计", "合计")))
+    assert len(frames["findings"]) == wb["问题清单"].max_row - header_row(wb["问题清单"], "单位")
     about = [[c.value for c in r] for r in wb["说明"].iter_rows()]
     assert any(r[0] == "评分方案" and "national-2020" in r[1] for r in about)
-    assert sum(1 for r in about if isinstance(r[1], str) and len(r[1]) == 64) >= 40     # each input's SHA-256
+    assert sum(1 for r in about if isinstance(r[3], str) and len(r[3]) == 64) >= 40     # each input's SHA-256
 
 
 def test_zip_archive_read_in_place(tmp_path):
@@ -160,7 +172,8 @@ def test_csv_and_json_carry_the_same_rows_and_neutralise(tmp_path):
     assert len(data["units"]) == len(units) - 1
     findings = list(csv.reader(io.StringIO(paths[2].read_text(encoding="utf-8-sig"))))
     assert len(data["findings"]) == len(findings) - 1
-    cell = openpyxl.load_workbook(xpath)["汇总"].cell(2, 2)
+    ws = openpyxl.load_workbook(xpath)["汇总"]
+    cell = ws.cell(header_row(ws) + 1, 2)
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")     # text, not a formula
 
 
@@ -193,6 +206,7 @@ def test_summary_opens_in_libreoffice(batch_dir, tmp_path):
     ours = [r for r in openpyxl.load_workbook(path, data_only=True)["汇总"].iter_rows(values_only=True)
             if r[1] == "合计"][0]
     assert total[3] == pytest.approx(ours[3]) and total[4] == pytest.approx(ours[4])
+    assert total[6:9] == pytest.approx(ours[6:9])       # the averages (AVERAGEIFS) agree too
 
 
 def test_a_file_over_its_time_limit_becomes_a_failure_row():

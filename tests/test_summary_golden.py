@@ -5,10 +5,15 @@ mistake, one with a lowered self-score, one read by labels, one unreadable file)
 the test then reads the workbook with openpyxl and checks
 
 * every unit row against the figures the submissions were generated from (Decimal);
-* the exact formula text of each subtotal and of the grand total: the ranges must run from each
-  department's first unit row to its last, and never include a subtotal row;
-* the formulas evaluated here (a small evaluator for SUM / AVERAGE / IF over ranges) and the values
-  the writer cached with them, both against the sums computed from the inputs.
+* the exact formula text of each subtotal and of the grand total: a subtotal's ranges run from its
+  department's first unit row to its last; the grand total runs over every row from the first unit
+  to the last subtotal, and counts each unit once because it sums only rows whose 计入合计 is 是
+  (subtotal rows leave 计入合计 empty, duplicate submissions after the first say 否);
+* the formulas evaluated here (a small evaluator for SUMIFS / AVERAGEIFS / IF over ranges) and the
+  values the writer cached with them, both against the sums computed from the inputs.
+
+The sheet starts with a title block (title, the batch line, the note on subtotals, the colour
+legend in three rows), so the table header is row 7.
 
 The expected formulas are written out below (the golden text), the expected numbers computed from
 the inputs; nothing binary is stored.
@@ -41,18 +46,26 @@ LOWERED = 6
 BY_LABELS = 10          # defined names stripped: read like a hand-made workbook
 COL = {k: i + 1 for i, (k, _l, _w) in enumerate(UNIT_COLUMNS)}
 
-# The golden formula text: 民政局 rows 2–3, its subtotal row 4; 财政局 rows 5–7, subtotal row 8; 合计 row 9.
+HEADER = 7
+# The golden formula text: 民政局 rows 8–9, its subtotal row 10; 财政局 rows 11–13, subtotal row 14;
+# 合计 row 15. Column P is 计入合计, J is 等级.
 GOLDEN = {
-    4: {"D": "=SUM(D2:D3)", "E": "=SUM(E2:E3)", "F": '=IF(D4>0,E4/D4,"")',
-        "G": '=IFERROR(AVERAGE(G2:G3),"")', "H": '=IFERROR(AVERAGE(H2:H3),"")', "I": '=IFERROR(AVERAGE(I2:I3),"")',
-        "K": "=SUM(K2:K3)", "L": "=SUM(L2:L3)", "M": "=SUM(M2:M3)"},
-    8: {"D": "=SUM(D5:D7)", "E": "=SUM(E5:E7)", "F": '=IF(D8>0,E8/D8,"")',
-        "G": '=IFERROR(AVERAGE(G5:G7),"")', "H": '=IFERROR(AVERAGE(H5:H7),"")', "I": '=IFERROR(AVERAGE(I5:I7),"")',
-        "K": "=SUM(K5:K7)", "L": "=SUM(L5:L7)", "M": "=SUM(M5:M7)"},
-    9: {"D": "=SUM(D2:D3,D5:D7)", "E": "=SUM(E2:E3,E5:E7)", "F": '=IF(D9>0,E9/D9,"")',
-        "G": '=IFERROR(AVERAGE(G2:G3,G5:G7),"")', "H": '=IFERROR(AVERAGE(H2:H3,H5:H7),"")',
-        "I": '=IFERROR(AVERAGE(I2:I3,I5:I7),"")',
-        "K": "=SUM(K2:K3,K5:K7)", "L": "=SUM(L2:L3,L5:L7)", "M": "=SUM(M2:M3,M5:M7)"},
+    10: {"D": '=SUMIFS(D8:D9,P8:P9,"是")', "E": '=SUMIFS(E8:E9,P8:P9,"是")', "F": '=IF(D10>0,E10/D10,"")',
+         "G": '=IFERROR(AVERAGEIFS(G8:G9,P8:P9,"是",J8:J9,"<>不评"),"")',
+         "H": '=IFERROR(AVERAGEIFS(H8:H9,P8:P9,"是",J8:J9,"<>不评"),"")',
+         "I": '=IFERROR(AVERAGEIFS(I8:I9,P8:P9,"是",J8:J9,"<>不评"),"")',
+         "L": '=SUMIFS(L8:L9,P8:P9,"是")', "M": '=SUMIFS(M8:M9,P8:P9,"是")', "N": '=SUMIFS(N8:N9,P8:P9,"是")'},
+    14: {"D": '=SUMIFS(D11:D13,P11:P13,"是")', "E": '=SUMIFS(E11:E13,P11:P13,"是")', "F": '=IF(D14>0,E14/D14,"")',
+         "G": '=IFERROR(AVERAGEIFS(G11:G13,P11:P13,"是",J11:J13,"<>不评"),"")',
+         "H": '=IFERROR(AVERAGEIFS(H11:H13,P11:P13,"是",J11:J13,"<>不评"),"")',
+         "I": '=IFERROR(AVERAGEIFS(I11:I13,P11:P13,"是",J11:J13,"<>不评"),"")',
+         "L": '=SUMIFS(L11:L13,P11:P13,"是")', "M": '=SUMIFS(M11:M13,P11:P13,"是")',
+         "N": '=SUMIFS(N11:N13,P11:P13,"是")'},
+    15: {"D": '=SUMIFS(D8:D14,P8:P14,"是")', "E": '=SUMIFS(E8:E14,P8:P14,"是")', "F": '=IF(D15>0,E15/D15,"")',
+         "G": '=IFERROR(AVERAGEIFS(G8:G14,P8:P14,"是",J8:J14,"<>不评"),"")',
+         "H": '=IFERROR(AVERAGEIFS(H8:H14,P8:P14,"是",J8:J14,"<>不评"),"")',
+         "I": '=IFERROR(AVERAGEIFS(I8:I14,P8:P14,"是",J8:J14,"<>不评"),"")',
+         "L": '=SUMIFS(L8:L14,P8:P14,"是")', "M": '=SUMIFS(M8:M14,P8:P14,"是")', "N": '=SUMIFS(N8:N14,P8:P14,"是")'},
 }
 
 
@@ -76,8 +89,8 @@ def expected_row(i: int, data: dict, name: str) -> dict:
         "department": synth.DEPARTMENTS[i % 6], "unit": data["overall"]["unit"], "year": 2024,
         "budget": budget, "executed": executed, "rate": (executed / budget * 100).quantize(D("0.01")),
         "total_self": self_total, "total_recomputed": recomputed, "difference": recomputed - self_total,
-        "grade": "优" if recomputed >= 90 else "良", "projects": len(data["projects"]),
-        "errors": errors, "warnings": warnings, "duplicate": None, "file": name,
+        "grade": "优" if recomputed >= 90 else "良", "weight_total": 100, "projects": len(data["projects"]),
+        "errors": errors, "warnings": warnings, "duplicate": None, "counted": "是", "note": None, "file": name,
     }
 
 
@@ -96,7 +109,7 @@ def golden(tmp_path_factory):
             raw = synth.strip_names(raw)
         path = inbox / f"unit-{i:02d}.xlsx"
         path.write_bytes(raw)
-        rows.append(expected_row(i, data, str(path)))
+        rows.append(expected_row(i, data, path.name))      # named relative to the inbox (said in the title)
     (inbox / "unit-99-broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
     with summarize([str(inbox)], jobs=1) as batch:
         out = write_xlsx(batch, d / "汇总.xlsx")
@@ -112,30 +125,31 @@ def test_golden_rows_are_the_departments_in_order(golden):
 def test_golden_unit_rows_carry_the_input_figures(golden):
     path, rows = golden
     ws = openpyxl.load_workbook(path)["汇总"]
-    for n, want in zip((2, 3, 5, 6, 7), rows):
+    assert ws.cell(HEADER, 1).value == "主管部门" and ws.freeze_panes == f"C{HEADER + 1}"
+    for n, want in zip((8, 9, 11, 12, 13), rows):
         got = {k: ws.cell(n, COL[k]).value for k in COL}
         for k in ("budget", "executed", "total_self", "total_recomputed", "difference"):
             assert D(repr(got[k])) == want[k], (n, k)
         assert got["rate"] == pytest.approx(float(want["rate"]) / 100, abs=1e-12)
-        assert {k: got[k] for k in ("department", "unit", "year", "grade", "projects", "errors", "warnings",
-                                     "duplicate", "file")} == \
-            {k: want[k] for k in ("department", "unit", "year", "grade", "projects", "errors", "warnings",
-                                   "duplicate", "file")}
+        keys = ("department", "unit", "year", "grade", "weight_total", "projects", "errors", "warnings",
+                "duplicate", "counted", "note", "file")
+        assert {k: got[k] for k in keys} == {k: want[k] for k in keys}
     assert rows[[r["file"].endswith(f"unit-{LOWERED:02d}.xlsx") for r in rows].index(True)]["difference"] > 0
 
 
 def test_golden_subtotal_and_total_formulas(golden):
     path, _rows = golden
     ws = openpyxl.load_workbook(path)["汇总"]
-    assert ws.max_row == 9
-    labels = {n: (ws.cell(n, 1).value, ws.cell(n, 2).value) for n in (4, 8, 9)}
-    assert labels == {4: ("", "小计：岳阳市民政局"), 8: ("", "小计：岳阳市财政局"), 9: ("合计", "合计")}
+    assert ws.max_row == 15
+    labels = {n: (ws.cell(n, 1).value, ws.cell(n, 2).value) for n in (10, 14, 15)}
+    assert labels == {10: (None, "小计：岳阳市民政局"), 14: (None, "小计：岳阳市财政局"), 15: (None, "合计")}
     for n, formulas in GOLDEN.items():
         got = {c: ws[f"{c}{n}"].value for c in formulas}
         assert got == formulas, n
-    assert ws["O4"].value == "2 个单位（自评/重算总分、差额为平均值）"
-    assert ws["O8"].value == "3 个单位（自评/重算总分、差额为平均值）"
-    assert ws["O9"].value == "5 个单位（自评/重算总分、差额为平均值）"
+        assert ws[f"P{n}"].value is None        # a subtotal row is never 计入合计 itself
+    # the notes sit in the 备注 column, not under 文件名
+    assert (ws["Q10"].value, ws["Q14"].value, ws["Q15"].value) == ("计 2 个单位", "计 3 个单位", "计 5 个单位")
+    assert ws["R10"].value is ws["R14"].value is ws["R15"].value is None
 
 
 # ---------------------------------------------------------------------------
@@ -150,13 +164,16 @@ def _cells(ws, ranges: str) -> list:
 
 
 def evaluate(ws, formula: str) -> Decimal | str:
-    """SUM(ranges), IFERROR(AVERAGE(ranges),"") and IF(Xn>0,Yn/Xn,"") over plain numbers, in Decimal."""
-    m = re.fullmatch(r"=SUM\(([A-Z0-9:,]+)\)", formula)
+    """SUMIFS(range,range,"是"), IFERROR(AVERAGEIFS(range,range,"是",range,"<>不评"),"") and
+    IF(Xn>0,Yn/Xn,"") over plain numbers, in Decimal."""
+    m = re.fullmatch(r'=SUMIFS\(([A-Z0-9:]+),([A-Z0-9:]+),"是"\)', formula)
     if m:
-        return sum((D(repr(v)) for v in _cells(ws, m[1]) if isinstance(v, (int, float))), D(0))
-    m = re.fullmatch(r'=IFERROR\(AVERAGE\(([A-Z0-9:,]+)\),""\)', formula)
+        return sum((D(repr(v)) for v, k in zip(_cells(ws, m[1]), _cells(ws, m[2]))
+                    if k == "是" and isinstance(v, (int, float))), D(0))
+    m = re.fullmatch(r'=IFERROR\(AVERAGEIFS\(([A-Z0-9:]+),([A-Z0-9:]+),"是",([A-Z0-9:]+),"<>不评"\),""\)', formula)
     if m:
-        vals = [D(repr(v)) for v in _cells(ws, m[1]) if isinstance(v, (int, float))]
+        vals = [D(repr(v)) for v, k, g in zip(_cells(ws, m[1]), _cells(ws, m[2]), _cells(ws, m[3]))
+                if k == "是" and g != "不评" and isinstance(v, (int, float))]
         return sum(vals, D(0)) / len(vals) if vals else ""
     m = re.fullmatch(r'=IF\(([A-Z]+)(\d+)>0,([A-Z]+)(\d+)/([A-Z]+)(\d+),""\)', formula)
     if m:
@@ -170,7 +187,7 @@ def test_golden_formulas_evaluate_to_the_input_sums_and_match_the_cached_values(
     path, rows = golden
     ws = openpyxl.load_workbook(path)["汇总"]
     cached = openpyxl.load_workbook(path, data_only=True)["汇总"]
-    groups = {4: rows[:2], 8: rows[2:], 9: rows}
+    groups = {10: rows[:2], 14: rows[2:], 15: rows}
     for n, members in groups.items():
         want = {k: sum((r[k] for r in members), D(0)) for k in ("budget", "executed", "projects", "errors", "warnings")}
         avg = {k: sum((r[k] for r in members), D(0)) / len(members)
@@ -189,7 +206,9 @@ def test_golden_formulas_evaluate_to_the_input_sums_and_match_the_cached_values(
 def test_golden_unreadable_file_is_listed_not_summed(golden):
     path, _rows = golden
     wb = openpyxl.load_workbook(path)
-    fails = [[c.value for c in r] for r in wb["未能读取"].iter_rows(min_row=2)]
+    fails = [[c.value for c in r] for r in wb["未能读取"].iter_rows(min_row=5)]
+    assert wb["未能读取"].cell(4, 1).value == "文件"
     assert len(fails) == 1 and Path(fails[0][0]).name == "unit-99-broken.xlsx" and fails[0][1] and fails[0][2]
-    projects = [[c.value for c in r] for r in wb["项目"].iter_rows(min_row=2)]
+    top = next(r for r in range(1, 20) if wb["项目"].cell(r, 1).value == "主管部门")
+    projects = [[c.value for c in r] for r in wb["项目"].iter_rows(min_row=top + 1)]
     assert len(projects) == sum(len(synth.make(i)[0]["projects"]) for i in UNITS)

@@ -274,6 +274,8 @@ class UnitResult:
     read_error_code: str | None = None
     advice: str = ""
     seconds: float = 0.0
+    weight_total: Decimal | None = None       # points the weights add up to (None: a weight is missing)
+    weight_standard: Decimal | None = None    # the standard total of the table's family under the profile
 
 
 ADVICE = {
@@ -293,6 +295,16 @@ ADVICE = {
 
 def _q(x: Decimal | None) -> Decimal | None:
     return None if x is None else x.quantize(Decimal("0.01"))
+
+
+def _weights(ts: Any, profile: Any) -> tuple[Decimal | None, Decimal]:
+    """What a scored table's weights add up to (None when an indicator has no weight or a row
+    could not be placed) and the standard total of its family under the profile."""
+    standard = profile.standards(ts.table.fam).total
+    if not ts.indicators or ts.table.unplaced or any(s.weight is None for s in ts.indicators):
+        return None, standard
+    funds = ts.exec_weight if ts.table.fam.funds_weight is not None and ts.exec_weight is not None else Decimal(0)
+    return funds + sum((s.weight for s in ts.indicators), Decimal(0)), standard
 
 
 def process_one(inp: Input, profile: Any = None, data: bytes | None = None,
@@ -343,16 +355,19 @@ def process_one(inp: Input, profile: Any = None, data: bytes | None = None,
             res.total_self, res.total_recomputed = overall.total_self, overall.total_recomputed
             res.difference = overall.diff
             res.grade, res.grade_self = overall.grade_recomputed, overall.grade_self
+            res.weight_total, res.weight_standard = _weights(overall, profile)
         for ts in score.tables:
             if ts.table.kind != "project":
                 continue
             e, w = per_sheet.get(ts.table.sheet, [0, 0])
+            wt, ws = _weights(ts, profile)
             res.projects.append({
                 "name": ts.name, "sheet": ts.table.sheet, "family": ts.table.fam.name,
                 "department": ts.table.get("department").text(),
                 "budget": _q(ts.budget), "executed": _q(ts.executed), "rate": _q(ts.rate),
                 "total_self": ts.total_self, "total_recomputed": ts.total_recomputed, "difference": ts.diff,
                 "grade": ts.grade_recomputed, "grade_self": ts.grade_self, "errors": e, "warnings": w,
+                "weight_total": wt, "weight_standard": ws,
             })
         if not res.department:
             res.department = next((p["department"] for p in res.projects if p["department"]), "")
@@ -395,8 +410,9 @@ def failure(inp: Input, failed: Any, timeout: float | None) -> UnitResult:
 # ---------------------------------------------------------------------------
 _UNIT_FIELDS = ("name", "sha256", "unit", "department", "year", "budget", "executed", "rate", "total_self",
                 "total_recomputed", "difference", "grade", "grade_self", "errors", "warnings", "infos", "read_error",
-                "read_error_code", "advice", "seconds")
-_DECIMAL_FIELDS = {"budget", "executed", "rate", "total_self", "total_recomputed", "difference"}
+                "read_error_code", "advice", "seconds", "weight_total", "weight_standard")
+_DECIMAL_FIELDS = {"budget", "executed", "rate", "total_self", "total_recomputed", "difference", "weight_total",
+                   "weight_standard"}
 
 
 def _enc(v: Any) -> Any:
@@ -460,7 +476,8 @@ class ResultStore:
     @staticmethod
     def _project(text: str) -> dict[str, Any]:
         p = json.loads(text)
-        for k in ("budget", "executed", "rate", "total_self", "total_recomputed", "difference"):
+        for k in ("budget", "executed", "rate", "total_self", "total_recomputed", "difference", "weight_total",
+                  "weight_standard"):
             p[k] = _dec(p.get(k))
         return p
 
@@ -497,6 +514,7 @@ class BatchResult:
     seconds: float
     jobs: int
     missing: list[str] = field(default_factory=list)
+    grade_bands: list = field(default_factory=list)     # the profile's [[grade, lower bound], …], high to low
 
     @property
     def results(self) -> list[UnitResult]:
@@ -552,4 +570,6 @@ def run_batch(inputs: list[Input], *, profile: str | None = None, jobs: int | No
         store.close()
         raise
     store.db.commit()
-    return BatchResult(store, prof.name, prof.title, started, time.perf_counter() - t0, jobs)
+    bands = [[str(g), Decimal(str(lo))] for g, lo in prof.get("grades", "bands", [["优", 90], ["良", 80], ["中", 60],
+                                                                                ["差", 0]])]
+    return BatchResult(store, prof.name, prof.title, started, time.perf_counter() - t0, jobs, grade_bands=bands)
