@@ -309,7 +309,7 @@ def summarize_cmd(
     timeout: float = typer.Option(DEFAULT_TIMEOUT, "--timeout", callback=_check_timeout, help=_TIMEOUT_HELP),
     force: bool = typer.Option(False, "--force", help=_FORCE_HELP),
 ) -> None:
-    """批量读取、审核、评分多个单位的工作簿，生成一份汇总（汇总、项目、问题清单、规则统计、未能读取、说明、图表）。
+    """批量读取、审核、评分多个单位的工作簿，生成一份汇总（汇总、项目、问题清单、规则统计、单位×规则、未能读取、说明、图表）。
 
     有文件无法读取时仍写出汇总，退出码为 2。
     """

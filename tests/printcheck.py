@@ -72,7 +72,7 @@ def fit_problems(path: str | Path, sheets: list[str] | None = None) -> list[str]
         if ws.max_row > 1 and ps.paperSize not in (None, 9, "9"):
             problems.append(f"{ws.title}: 纸张不是 A4")
         if ws.sheet_properties.pageSetUpPr is not None and ws.sheet_properties.pageSetUpPr.fitToPage \
-                and ps.fitToWidth in (1, "1"):
+                and ps.fitToWidth in (1, "1", None):          # xlsxwriter leaves out the default 1
             used = [widths.get(c, DEFAULT_WIDTH) for c in range(1, ws.max_column + 1)]
             scale = style.print_scale(used, landscape=ps.orientation == "landscape")
             if scale < style.MIN_PRINT_SCALE:
