@@ -14,6 +14,7 @@ from helpers import EXAMPLE_XLSX, ROOT, named_cells, sha256
 from openpyxl.comments import Comment
 
 from gridbudget.write import libreoffice as lo
+from gridbudget.write import style
 from gridbudget.write.annotate import FILLS, annotate, comment_text, copy_losses, summary_line
 from gridbudget.check.findings import Finding
 
@@ -56,14 +57,19 @@ def annotated(example, tmp_path):
 
 
 def _table(ws):
-    """Header row number and {序号: row values} of the 审核结果 sheet."""
-    header = next(r for r in range(1, 10) if ws.cell(r, 1).value == "序号")
+    """Header row number and {序号: row values} of the 审核结果 sheet (severity headings skipped)."""
+    header = next(r for r in range(1, 60) if ws.cell(r, 1).value == "序号")
     rows = {}
     for row in ws.iter_rows(min_row=header + 1, values_only=False):
-        if row[0].value is None:
+        if not isinstance(row[0].value, int):
             continue
         rows[row[0].value] = row
     return header, rows
+
+
+def _counts(ws) -> str | None:
+    """The counts line of the title block (错误 N 项，警告 N 项，提示 N 项)."""
+    return next((c.value for c in ws["A"] if isinstance(c.value, str) and c.value.startswith("错误 ")), None)
 
 
 # --------------------------------------------------------------------------- 审核结果 sheet
@@ -79,13 +85,14 @@ def test_summary_sheet_first_active_with_links(annotated):
     assert wb.active.title == "审核结果"
     assert [ws.title for ws in wb.worksheets if ws.sheet_view.tabSelected] == ["审核结果"]
     ws = wb["审核结果"]
-    assert ws["A1"].value == "错误 2 项，警告 2 项，提示 1 项" == summary_line(_findings())
+    assert ws["A1"].value == "审核结果"
+    assert _counts(ws) == "错误 2 项，警告 2 项，提示 1 项" == summary_line(_findings())
     header, rows = _table(ws)
     assert [c.value for c in ws[header]] == ["序号", "级别", "规则代码", "规则名称", "类别", "表", "工作表",
                                             "单元格", "应为", "实为", "说明"]
     assert all(c.font.b for c in ws[header])
     assert ws.freeze_panes == f"A{header + 1}"
-    assert ws.auto_filter.ref == f"A{header}:K{header + 5}"
+    assert ws.auto_filter.ref == f"A{header}:K{header + 5 + 3}"          # 5 findings under 3 severity headings
     assert sorted(rows) == [1, 2, 3, 4, 5]
     by_code = {r[2].value: r for r in rows.values()}
     assert set(by_code) == {f.code for f in _findings()}
@@ -105,8 +112,8 @@ def test_summary_sheet_first_active_with_links(annotated):
     assert [c.value for c in row[1:]] == ["错误", "V-EXEC-RATE", "执行率计算", "表内", OVERALL, OVERALL, "H4",
                                           "99.13%", "98.00%", "执行率计算有误：应为 99.13%，实为 98.00%"]
     assert row[1].font.color.rgb.endswith("9C0006")
-    assert by_code["W-DEVIATION"][1].font.color.rgb.endswith("9C5700")
-    assert by_code["I-SCORE-NOTE"][1].font.color.rgb.endswith("1F4E79")
+    assert by_code["W-DEVIATION"][1].font.color.rgb.endswith(style.SEVERITY_FONT["warning"])
+    assert by_code["I-SCORE-NOTE"][1].font.color.rgb.endswith(style.SEVERITY_FONT["info"])
     assert by_code["C-MISSING"][5].value == "项目支出自评表"        # table name from the table code
     assert ws.column_dimensions["K"].width >= 40 and row[10].alignment.wrap_text
 
@@ -130,7 +137,7 @@ def test_no_findings(example, tmp_path):
     wb = openpyxl.load_workbook(out)
     ws = wb.worksheets[0]
     assert ws.title == "审核结果" and wb.active is ws
-    assert ws["A1"].value == "错误 0 项，警告 0 项，提示 0 项"
+    assert _counts(ws) == "错误 0 项，警告 0 项，提示 0 项"
     assert any("未发现问题" in str(c.value) for c in ws["A"] if c.value)
     for name in wb.sheetnames[1:]:
         assert not any(c.comment for row in wb[name].iter_rows() for c in row)
@@ -172,12 +179,12 @@ def test_fills_by_severity_and_style_kept(example, annotated):
         assert a.number_format == b.number_format
         assert a.protection.locked == b.protection.locked and a.protection.hidden == b.protection.hidden
         assert a.value == b.value
-    assert FILLS == {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
-    # a cell whose only finding is an info gets the blue fill
+    assert FILLS == style.SEVERITY_FILL == {"error": "FF9999", "warning": "FFC000", "info": "B4A7D6"}
+    # a cell whose only finding is an info gets the lavender fill
     info_only = [Finding("I-1", "info", "表内", "提示", sheet=OVERALL, cell="E4")]
     out2 = annotate(example, info_only, out.with_name("info.xlsx"))
     e4 = openpyxl.load_workbook(out2)[OVERALL]["E4"]
-    assert e4.fill.fgColor.rgb[-6:] == "DDEBF7"
+    assert e4.fill.fgColor.rgb[-6:] == "B4A7D6"
     # untouched cells keep their fill
     assert copy.copy(after[OVERALL]["D4"].fill) == copy.copy(before[OVERALL]["D4"].fill)
     assert after[OVERALL]["D4"].fill.fgColor.rgb == before[OVERALL]["D4"].fill.fgColor.rgb
@@ -364,7 +371,7 @@ def test_libreoffice_opens_the_copy(annotated, tmp_path):
     (xlsx,) = lo.convert([out], tmp_path / "lo", "xlsx")
     wb = openpyxl.load_workbook(xlsx)
     assert wb.sheetnames[0] == "审核结果"
-    assert wb["审核结果"]["A1"].value == "错误 2 项，警告 2 项，提示 1 项"
+    assert _counts(wb["审核结果"]) == "错误 2 项，警告 2 项，提示 1 项"
     assert "V-EXEC-RATE" in wb[OVERALL]["H4"].comment.text
     assert wb[PROJECT]["H25"].comment.text.splitlines()[0].startswith("【警告】W-DEVIATION")
     _, rows = _table(wb["审核结果"])

@@ -418,6 +418,7 @@ _SHAPES: dict[tuple[str, str], Checker] = {
     ("grades", "bands"): _bands,
     ("rubric.items", "name"): _name,
     ("rubric.items", "auto"): _auto,
+    ("rubric.items", "evidence"): _text,        # 所需佐证材料; set on some items only
 }
 #: Keys the default profile does not set because it extends nothing.
 _EXTRA_KEYS: dict[tuple[str, str], Checker] = {("profile", "extends"): _name}

@@ -8,16 +8,25 @@
   comment the user already had is kept (with its author) and ours is appended below it.
   A cell inside a merged range is annotated on the range's top-left cell (the cell that
   shows the content);
-* that cell's fill shows its most severe finding (错误 light red ``#FFC7CE``, 警告 light
-  orange ``#FFEB9C``, 提示 light blue ``#DDEBF7``). Only the fill changes: font, border,
-  number format, alignment and protection (locked/hidden) stay as they were;
-* a new first sheet ``审核结果`` (the active sheet when the copy is opened) lists every
-  finding: 序号, 级别, 规则代码, 规则名称, 类别, 表, 工作表, 单元格, 应为, 实为, 说明, below a
-  line of counts (错误 N 项，警告 N 项，提示 N 项) or 未发现问题. The header row is bold,
-  frozen and filtered; the 单元格 entry is an internal hyperlink (``'工作表'!H4``) that
-  jumps to the cell in Excel, WPS and LibreOffice. Every text from a finding is written
-  as text, never as a formula (a message starting with ``=`` stays text). When a sheet
-  called 审核结果 already exists (a copy annotated before) ours is called 审核结果(2) ...
+* that cell's fill shows its most severe finding in the finding colours of
+  :mod:`gridbudget.write.style` (``SEVERITY_FILL``: 错误 red ``#FF9999``, 警告 amber
+  ``#FFC000``, 提示 lavender ``#B4A7D6``), saturated hues far from the template's pale
+  input yellow, formula blue and grey, so a flagged input cell never looks locked and a
+  flagged formula cell never looks clean. Only the fill changes: font, border, number
+  format, alignment and protection (locked/hidden) stay as they were;
+* a new first sheet ``审核结果`` (the active sheet when the copy is opened), printed first,
+  holds everything a reviewer needs on paper (comments do not print): a title block
+  (审核结果, unit, year, file, scoring profile, date, the counts 错误 N 项，警告 N 项，提示 N
+  项), a legend of the colours, and every finding with its full text — 序号, 级别, 规则代码,
+  规则名称 (the rule's Chinese title), 类别, 表, 工作表, 单元格, 应为, 实为, 说明 — grouped by
+  severity (错误, 警告, 提示; a heading row each) and within a group ordered by table, sheet
+  and cell. Texts wrap and row heights are computed from them (CJK characters two columns
+  wide), so nothing is cut on screen or on A4 (landscape, one page wide, header row
+  repeated, page numbers). The header row is bold, frozen and filtered; the 单元格 entry
+  is an internal hyperlink (``'工作表'!H4``) that jumps to the cell in Excel, WPS and
+  LibreOffice. Every text from a finding is written as text, never as a formula (a
+  message starting with ``=`` stays text). When a sheet called 审核结果 already exists
+  (a copy annotated before) ours is called 审核结果(2) ...
 
 Everything else of the user's workbook is carried over by openpyxl: values, formula
 text, merged cells, number formats and styles, data validation (list validation with
@@ -63,12 +72,12 @@ listed on 审核结果 without a link and without a comment.
 
 from __future__ import annotations
 
-import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from ..check.findings import (
     ERROR,
@@ -79,7 +88,8 @@ from ..check.findings import (
     Finding,
     fmt_value,
 )
-from .wbcopy import activate, copy_losses, open_copy, print_landscape, save_copy
+from . import style
+from .wbcopy import activate, copy_losses, open_copy, save_copy
 
 __all__ = [
     "AUTHOR",
@@ -95,29 +105,31 @@ __all__ = [
 SHEET_TITLE = "审核结果"
 AUTHOR = "gridbudget"
 
-#: Cell fill (RGB) by severity.
-FILLS = {ERROR: "FFC7CE", WARNING: "FFEB9C", INFO: "DDEBF7"}
-#: Text colour of the 级别 column by severity (Excel's "bad / neutral" dark tones).
-TEXT_COLOURS = {ERROR: "9C0006", WARNING: "9C5700", INFO: "1F4E79"}
+#: Cell fill (RGB) by severity: the shared finding colours.
+FILLS = style.SEVERITY_FILL
+#: Text colour of the 级别 column and the group headings by severity.
+TEXT_COLOURS = style.SEVERITY_FONT
 
-#: (header, column width) of the 审核结果 table.
+#: (header, column width) of the 审核结果 table; ``None``: the width follows the content.
 COLUMNS = (
-    ("序号", 6),
-    ("级别", 7),
-    ("规则代码", 24),
-    ("规则名称", 22),
-    ("类别", 8),
-    ("表", 18),
-    ("工作表", 16),
-    ("单元格", 9),
-    ("应为", 14),
-    ("实为", 14),
-    ("说明", 60),
+    ("序号", 5),
+    ("级别", 5),
+    ("规则代码", None),
+    ("规则名称", 12),
+    ("类别", 7),
+    ("表", 12),
+    ("工作表", None),
+    ("单元格", 7),
+    ("应为", 12),
+    ("实为", 12),
+    ("说明", 40),
 )
 
 TABLE_NAMES = {"basic": "基础数据表", "overall": "整体支出自评表", "project": "项目支出自评表"}
 
-
+#: What each severity asks of the unit (the group headings of 审核结果).
+SEVERITY_MEANING = {ERROR: "数字或逻辑不可能正确，必须改正", WARNING: "很可能有误或缺少说明，请核对或说明原因",
+                    INFO: "提醒注意，不一定有误"}
 
 
 # --------------------------------------------------------------------------- small public helpers
@@ -226,24 +238,13 @@ def _locate(wb, f: Finding) -> _Target | None:
 # --------------------------------------------------------------------------- writing
 
 
-def _text_width(s: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
-
-
 def _comment(text: str, author: str):
     from openpyxl.comments import Comment
 
     width = 320  # px
     per_line = 46  # half-width characters per line at that width
-    lines = sum(max(1, math.ceil(_text_width(p) / per_line)) for p in text.split("\n"))
-    height = min(480, max(60, 17 * lines + 14))
+    height = min(480, max(60, 17 * style.lines_needed(text, per_line + 1) + 14))
     return Comment(text, author, height=height, width=width)
-
-
-def _solid(rgb: str):
-    from openpyxl.styles import PatternFill
-
-    return PatternFill(fill_type="solid", fgColor="FF" + rgb, bgColor="FF" + rgb)
 
 
 _FORMULA_START = ("=", "+", "-", "@")
@@ -288,7 +289,7 @@ def _annotate_cells(wb, findings: list[Finding]) -> dict[int, _Target]:
         cell.comment = _comment(text, author)
         worst = min(group, key=_rank).severity
         if worst in FILLS:
-            cell.fill = _solid(FILLS[worst])  # only the fill id of the cell's style changes
+            cell.fill = style.openpyxl_fill(FILLS[worst])  # only the fill id of the cell's style changes
     return targets
 
 
@@ -306,46 +307,136 @@ def _table_name(f: Finding) -> str:
     return f.table_name or TABLE_NAMES.get(f.table or "", f.table or "")
 
 
-def _summary_sheet(wb, findings: list[Finding], targets: dict[int, _Target], notes: list[str]):
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+def _group_key(f: Finding) -> tuple:
+    """Severity first (错误, 警告, 提示), then the table, sheet and cell (Finding.sort_key without the file)."""
+    return (_rank(f),) + f.sort_key()[1:]
+
+
+def _profile_text(profile: Any) -> str:
+    if profile is None or profile == "":
+        return ""
+    name, title = getattr(profile, "name", None), getattr(profile, "title", None)
+    if name:
+        return f"{title}（{name}）" if title and title != name else str(name)
+    return str(profile)
+
+
+def _title_lines(findings: list[Finding], *, file: str, unit: str, year: int | None, profile: Any,
+                 notes: list[str]) -> list[tuple[str, str]]:
+    """The title block under the sheet title: (kind, text) with kind "info", "counts", "note"."""
+    first = [f"单位：{unit or '（未识别）'}", f"年度：{year if year else '（未识别）'}", f"文件：{file}"]
+    second = []
+    shown = _profile_text(profile)
+    if shown:
+        second.append(f"评分方案：{shown}")
+    d = date.today()
+    second += [f"审核日期：{d.year}年{d.month}月{d.day}日", f"由 gridbudget {_version()} 生成"]
+    lines = [("info", "　　".join(first)), ("info", "　　".join(second)), ("counts", summary_line(findings))]
+    if not findings:
+        lines.append(("info", "未发现问题。"))
+    else:
+        lines.append(("info", "有问题的单元格已在原表中标注颜色并加批注；批注不打印，完整说明见下表“说明”列。"
+                              "点击“单元格”列的链接可跳到该单元格。"))
+    lines.extend(("note", n) for n in notes)
+    return lines
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def _summary_sheet(wb, findings: list[Finding], targets: dict[int, _Target], notes: list[str], *,
+                   file: str = "", unit: str = "", year: int | None = None, profile: Any = None):
+    from openpyxl.styles import Alignment, Border, Side
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.hyperlink import Hyperlink
+    from openpyxl.worksheet.pagebreak import Break
 
     ws = wb.create_sheet(_unique_title(wb), 0)
     n = Counter(f.severity for f in findings)
-    top = ws.cell(row=1, column=1)
-    _put_text(top, summary_line(findings))
-    top.font = Font(bold=True, size=12, color=TEXT_COLOURS[ERROR] if n[ERROR] else None)
-    lines: list[str] = []
-    if not findings:
-        lines.append("未发现问题。")
-    else:
-        lines.append("问题单元格已在原表中标注底色和批注；点击“单元格”列的链接可跳转到该单元格。")
-    lines.extend(notes)
-    row = 2
-    for text in lines:
-        _put_text(ws.cell(row=row, column=1), text)
-        row += 1
-    header = row + 1 if notes else row
-    thin = Side(style="thin", color="FFBFBFBF")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    head_fill = PatternFill(fill_type="solid", fgColor="FFD9D9D9", bgColor="FFD9D9D9")
+    worst = next((s for s in (ERROR, WARNING, INFO) if n[s]), None)
+    ncols = len(COLUMNS)
+    last_letter = get_column_letter(ncols)
+
+    # column widths: fixed for wrapped text, from the content for codes and sheet names
+    content = {"规则代码": [f.code for f in findings], "工作表": [f.sheet or "" for f in findings]}
+    widths: list[float] = []
     for col, (title, width) in enumerate(COLUMNS, start=1):
+        if width is None:
+            width = style.column_width(content[title] + [title], minimum=9, maximum=16)
+        widths.append(width)
+        ws.column_dimensions[get_column_letter(col)].width = width
+    total_width = sum(widths)
+
+    def whole_row(r: int, text: str, *, size: float = style.BODY_SIZE, bold: bool = False,
+                  color: str | None = None, align: str = "left") -> None:
+        c = ws.cell(row=r, column=1)
+        _put_text(c, text)
+        c.font = style.openpyxl_font(bold=bold, size=size, color=color)
+        c.alignment = Alignment(horizontal=align, vertical="center", wrap_text=True)
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
+        ws.row_dimensions[r].height = style.wrapped_row_height([(text, total_width)], size=size)
+
+    # title block
+    whole_row(1, SHEET_TITLE, size=style.TITLE_SIZE, bold=True, align="center")
+    row = 2
+    for kind, text in _title_lines(findings, file=file, unit=unit, year=year, profile=profile, notes=notes):
+        if kind == "counts":
+            whole_row(row, text, bold=True, color=TEXT_COLOURS[worst] if worst else None)
+        else:
+            whole_row(row, text)
+        row += 1
+
+    # legend: the finding colours on the left, the template's own fills on the right
+    row = style.openpyxl_legend(ws, row, style.SEVERITY_LEGEND, slots=[(2, 3, 6), (8, 9, ncols)],
+                                heading="图例（原表中有问题的单元格改涂其级别颜色，取代原来的底色）")
+
+    # the table (the rows above it stay on screen: kept short)
+    header = row + 1
+    border = style.openpyxl_border("BFBFBF")
+    for col, (title, _w) in enumerate(COLUMNS, start=1):
         c = ws.cell(row=header, column=col)
         _put_text(c, title)
-        c.font = Font(bold=True)
-        c.fill = head_fill
+        c.font = style.openpyxl_font(bold=True)
+        c.fill = style.openpyxl_fill(style.HEADER_FILL)
         c.border = border
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.row_dimensions[header].height = style.wrapped_row_height(
+        [(title, w) for (title, _), w in zip(COLUMNS, widths)])
 
     wrap = Alignment(vertical="top", wrap_text=True)
     centre = Alignment(horizontal="center", vertical="top", wrap_text=True)
-    link_font = Font(color="FF0563C1", underline="single")
-    order = sorted(range(len(findings)), key=lambda i: findings[i].sort_key())
+    link_font = style.openpyxl_font(color="0563C1")
+    link_font.underline = "single"
+    order = sorted(range(len(findings)), key=lambda i: _group_key(findings[i]))
     r = header
-    for seq, i in enumerate(order, start=1):
+    seq = 0
+    current = None
+    headings: list[int] = []
+    edge = Side(style="thin", color="BFBFBF")
+    for i in order:
         f = findings[i]
+        if f.severity != current:                   # a heading row per severity
+            current = f.severity
+            r += 1
+            label = _label(f.severity)
+            meaning = SEVERITY_MEANING.get(f.severity, "")
+            heading = f"{label}　{n[f.severity]} 项" + (f"（{meaning}）" if meaning else "")
+            c = ws.cell(row=r, column=1)
+            _put_text(c, heading)
+            c.font = style.openpyxl_font(bold=True, color=TEXT_COLOURS.get(f.severity))
+            c.alignment = Alignment(vertical="center")      # overflows over the empty cells to its right
+            for col in range(1, ncols + 1):                  # one band: no borders between its cells
+                cell = ws.cell(row=r, column=col)
+                cell.border = Border(top=edge, bottom=edge, left=edge if col == 1 else None,
+                                     right=edge if col == ncols else None)
+                if f.severity in FILLS:
+                    cell.fill = style.openpyxl_fill(FILLS[f.severity])
+            ws.row_dimensions[r].height = style.wrapped_row_height([(heading, total_width)])
+            headings.append(r)
+        seq += 1
         r += 1
         t = targets.get(i)
         has_values = f.expected is not None or f.found is not None
@@ -372,11 +463,14 @@ def _summary_sheet(wb, findings: list[Finding], targets: dict[int, _Target], not
             else:
                 _put_text(c, v)
             c.border = border
+            c.font = style.openpyxl_font()
             c.alignment = centre if col in (1, 2, 5, 8) else wrap
+        ws.row_dimensions[r].height = style.wrapped_row_height(
+            [(v, w) for v, w in zip(values, widths) if isinstance(v, str)])
         sev = ws.cell(row=r, column=2)
         if f.severity in TEXT_COLOURS:
-            sev.font = Font(bold=True, color="FF" + TEXT_COLOURS[f.severity])
-            sev.fill = _solid(FILLS[f.severity])
+            sev.font = style.openpyxl_font(bold=True, color=TEXT_COLOURS[f.severity])
+            sev.fill = style.openpyxl_fill(FILLS[f.severity])
         if t is not None:
             c = ws.cell(row=r, column=8)
             c.hyperlink = Hyperlink(ref=c.coordinate, location=internal_link(t.ws.title, t.ref),
@@ -384,17 +478,25 @@ def _summary_sheet(wb, findings: list[Finding], targets: dict[int, _Target], not
             c.font = link_font
     last = max(r, header)
     ws.freeze_panes = ws.cell(row=header + 1, column=1).coordinate
-    ws.auto_filter.ref = f"A{header}:{get_column_letter(len(COLUMNS))}{last}"
-    print_landscape(ws, header)
-    ws.sheet_properties.tabColor = "FF" + (TEXT_COLOURS[ERROR] if n[ERROR] else
-                                           "FFC000" if n[WARNING] else "70AD47")
+    ws.auto_filter.ref = f"A{header}:{last_letter}{last}"
+    style.openpyxl_page(ws, header_row=header, title=SHEET_TITLE)
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    # a severity heading never ends a printed page, whatever the program and its fonts: it goes
+    # over to the next page with its first finding (the table header is printed above it)
+    heights = {i: d.height for i, d in ws.row_dimensions.items() if d.height}
+    for b in style.keep_with_next_breaks(heights, last, capacities=style.openpyxl_capacities(ws, widths, samples=15),
+                                         repeated=heights.get(header, 15.0), keep=headings):
+        ws.row_breaks.append(Break(id=b - 1))
+    ws.sheet_properties.tabColor = "FF" + (FILLS[worst] if worst else "70AD47")
     return ws
 
 
 # --------------------------------------------------------------------------- entry point
 
 
-def annotate(src: str | Path, findings: list[Finding], dst: str | Path, *, kind: str | None = None) -> Path:
+def annotate(src: str | Path, findings: list[Finding], dst: str | Path, *, kind: str | None = None,
+             unit: str | None = None, year: int | None = None, profile: Any = None) -> Path:
     """Write the annotated copy of workbook ``src`` to ``dst``; return the path written.
 
     See the module docstring. ``src`` is never modified; ``dst`` is written atomically
@@ -402,10 +504,30 @@ def annotate(src: str | Path, findings: list[Finding], dst: str | Path, *, kind:
     ``dst`` only in its suffix: ``.xlsm`` for a macro workbook, ``.xlsx`` otherwise
     (an .xls/.et/.ods/.xlsb input is converted to .xlsx by LibreOffice first when it is
     available, else a ValueError asks for an .xlsx saved from Excel/WPS).
+
+    ``unit``, ``year`` and ``profile`` (a scoring profile or its name) go into the title
+    block of 审核结果; unit and year are read from ``src`` when not given, the profile
+    line is left out when it is not given.
     """
     copy = open_copy(src, dst, purpose="审核副本", kind=kind)     # kind: src was already read by the caller
     findings = list(findings)
+    if unit is None or year is None:
+        got_unit, got_year = _unit_year(src)
+        unit = got_unit if unit is None else unit
+        year = got_year if year is None else year
     targets = _annotate_cells(copy.wb, findings)
-    ws = _summary_sheet(copy.wb, findings, targets, copy.notes)
+    ws = _summary_sheet(copy.wb, findings, targets, copy.notes, file=Path(src).name, unit=unit, year=year,
+                        profile=profile)
     activate(copy.wb, ws)
     return save_copy(copy)
+
+
+def _unit_year(src: str | Path) -> tuple[str, int | None]:
+    """The unit and year the workbook declares, for the title block ("" / None when unreadable)."""
+    from ..read.tables import read_submission
+
+    try:
+        sub = read_submission(src)
+    except Exception:  # noqa: BLE001 - the title block does without them
+        return "", None
+    return sub.unit or "", sub.year

@@ -10,32 +10,35 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__, forms
+from . import style
 from ..check.findings import Report
 from ..score.engine import SubmissionScore, TableScore
 
 SHEET_TITLE = "评分汇总"
-GRADE_FILLS = {"优": "C6EFCE", "良": "DDEBF7", "中": "FFEB9C", "差": "FFC7CE"}
-INPUT_FILL = "FFF9DB"
 
-# (key in table_row, label, width, number format)
+# (key in table_row, column width, number format) of the summary table, one row per table
 SUMMARY_COLUMNS = (
-    ("name", "表", 26, None), ("budget", "全年预算数（万元）", 12, "0.00"), ("executed", "全年执行数（万元）", 12, "0.00"),
-    ("rate", "执行率", 9, "0.00%"), ("exec_self", "执行率得分（自评）", 10, "0.00"),
-    ("exec_recomputed", "执行率得分（重算）", 10, "0.00"), ("output_self", "产出（自评）", 9, "0.00"),
-    ("output_recomputed", "产出（重算）", 9, "0.00"), ("benefit_self", "效益（自评）", 9, "0.00"),
-    ("benefit_recomputed", "效益（重算）", 9, "0.00"), ("satisfaction_self", "满意度（自评）", 9, "0.00"),
-    ("satisfaction_recomputed", "满意度（重算）", 9, "0.00"), ("total_self", "总分（自评）", 9, "0.00"),
-    ("total_recomputed", "总分（重算）", 9, "0.00"), ("difference", "差额", 8, "0.00"),
-    ("grade_self", "等级（自评）", 8, None), ("grade_recomputed", "等级（重算）", 8, None),
-    ("errors", "错误", 6, "0"), ("warnings", "警告", 6, "0"),
+    ("name", 18, None), ("budget", 11, "0.00"), ("executed", 11, "0.00"), ("rate", 8, "0.00%"),
+    ("exec_self", 7, "0.00"), ("exec_recomputed", 7, "0.00"), ("output_self", 7, "0.00"),
+    ("output_recomputed", 7, "0.00"), ("benefit_self", 7, "0.00"), ("benefit_recomputed", 7, "0.00"),
+    ("satisfaction_self", 7, "0.00"), ("satisfaction_recomputed", 7, "0.00"), ("total_self", 7, "0.00"),
+    ("total_recomputed", 7, "0.00"), ("difference", 7, "0.00"), ("grade_self", 5, None),
+    ("grade_recomputed", 5, None), ("errors", 5, "0"), ("warnings", 5, "0"),
 )
 SUMMARY_COL = {key: i + 1 for i, (key, *_rest) in enumerate(SUMMARY_COLUMNS)}     # 1-based columns
+# The summary's two header rows: (label, first column, columns spanned); a label spanning one
+# column stands over both rows, a label over two columns has 自评 / 重算 (or 错误 / 警告) below it.
+SUMMARY_HEADER = (("表", 1, 1), ("全年预算数\n（万元）", 2, 1), ("全年执行数\n（万元）", 3, 1), ("执行率", 4, 1),
+                  ("执行率得分", 5, 2), ("产出指标", 7, 2), ("效益指标", 9, 2), ("满意度指标", 11, 2),
+                  ("总分", 13, 2), ("差额", 15, 1), ("等级", 16, 2), ("审核问题", 18, 2))
+SUMMARY_SUBHEADER = {5: "自评", 6: "重算", 7: "自评", 8: "重算", 9: "自评", 10: "重算", 11: "自评", 12: "重算",
+                     13: "自评", 14: "重算", 16: "自评", 17: "重算", 18: "错误", 19: "警告"}
 # (label, first column, columns spanned) on the grid the summary's widths define
-DETAIL_COLUMNS = (("表", 1, 1), ("一级指标", 2, 1), ("二级指标", 3, 1), ("三级指标", 4, 3), ("年度指标值", 7, 1),
-                  ("实际完成值", 8, 2), ("分值", 10, 1), ("自评得分", 11, 1), ("重算得分", 12, 1), ("差额", 13, 1),
-                  ("重算依据", 14, 4), ("提示", 18, 2))
-RUBRIC_COLUMNS = (("考核内容", 1, 1), ("考核项", 2, 2), ("评分标准", 4, 8), ("满分", 12, 1), ("得分", 13, 1),
-                  ("评分方式与理由", 14, 6))
+DETAIL_COLUMNS = (("表", 1, 1), ("一级指标", 2, 1), ("二级指标", 3, 1), ("三级指标", 4, 2), ("年度指标值", 6, 2),
+                  ("实际完成值", 8, 2), ("分值", 10, 1), ("自评\n得分", 11, 1), ("重算\n得分", 12, 1), ("差额", 13, 1),
+                  ("重算依据", 14, 3), ("提示", 17, 3))
+RUBRIC_COLUMNS = (("一级指标", 1, 1), ("二级指标", 2, 1), ("评分标准", 3, 6), ("所需佐证材料", 9, 4), ("满分", 13, 1),
+                  ("得分", 14, 1), ("评分方式与理由", 15, 5))
 
 
 def _f(x: Decimal | None) -> float | None:
@@ -120,14 +123,29 @@ def render_score_text(score: SubmissionScore, report: Report | None = None, file
 # ---------------------------------------------------------------------------
 # the 评分汇总 sheet
 # ---------------------------------------------------------------------------
-def write_score_sheet(wb, score: SubmissionScore, report: Report | None, *, unit: str, year: int | None) -> Any:
-    """Add the 评分汇总 sheet as the first sheet of openpyxl workbook ``wb`` and return it."""
-    from openpyxl.formatting.rule import CellIsRule, FormulaRule
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+def _evidence(score: SubmissionScore) -> dict[tuple[str, str], str]:
+    """所需佐证材料 of each rubric item, (group, name) -> text, from the profile's [[rubric.items]]."""
+    items = score.profile.data.get("rubric", {}).get("items", [])
+    return {(i.get("group", ""), i.get("name", "")): i.get("evidence", "") for i in items if isinstance(i, dict)}
+
+
+def write_score_sheet(wb, score: SubmissionScore, report: Report | None, *, unit: str, year: int | None,
+                      file: str = "", notes: list[str] | None = None) -> Any:
+    """Add the 评分汇总 sheet as the first sheet of openpyxl workbook ``wb`` and return it.
+
+    A title block (unit, year, file, profile, date, notes of the copy), a legend of the colours,
+    the summary (one row per table, 自评 beside 重算 under two header rows), the indicators whose
+    recomputed points differ, and the work rubric (自评工作考核评分表) with its groups merged as
+    in the official form and its 所需佐证材料. Every text wraps in a row as tall as it needs;
+    A4 landscape, one page wide, page numbers; no heading ends a page.
+    """
+    from datetime import date
+
+    from openpyxl.formatting.rule import CellIsRule
+    from openpyxl.styles import Alignment, PatternFill, Protection
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
-
-    from .wbcopy import print_landscape
+    from openpyxl.worksheet.pagebreak import Break
 
     title = SHEET_TITLE
     n = 2
@@ -135,101 +153,139 @@ def write_score_sheet(wb, score: SubmissionScore, report: Report | None, *, unit
         title = f"{SHEET_TITLE}({n})"
         n += 1
     ws = wb.create_sheet(title, 0)
-    thin = Side(style="thin", color="999999")
-    box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    head_font = Font(name="宋体", bold=True, size=10)
-    body_font = Font(name="宋体", size=10)
-    wrap = Alignment(wrap_text=True, vertical="center")
+    box = style.openpyxl_border()
+    wrap = Alignment(wrap_text=True, vertical="center")   # texts and numbers of a row centred alike
     center = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    ncols = len(SUMMARY_COLUMNS)
+    widths = [w for _k, w, _f in SUMMARY_COLUMNS]
+    for c, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = w
+    total_width = sum(widths)
+
+    def span_width(c: int, span: int) -> float:
+        return sum(widths[c - 1:c - 1 + span])
 
     def put(r: int, c: int, v: Any, *, fmt: str | None = None, bold: bool = False, fill: str | None = None,
-            align=wrap, locked: bool = True, border: bool = True, formula: bool = False):
+            align=wrap, locked: bool = True, border: bool = True, formula: bool = False,
+            size: float = style.BODY_SIZE):
         cell = ws.cell(r, c)
         if isinstance(v, Decimal):
             v = float(v)
         cell.value = v
         if isinstance(v, str) and v.startswith("=") and not formula:
             cell.data_type = "s"          # user text stays text
-        cell.font = head_font if bold else body_font
+        cell.font = style.openpyxl_font(bold=bold, size=size)
         cell.alignment = align
         if border:
             cell.border = box
         if fmt:
             cell.number_format = fmt
         if fill:
-            cell.fill = PatternFill("solid", fgColor=fill)
+            cell.fill = style.openpyxl_fill(fill)
         cell.protection = Protection(locked=locked)
         return cell
 
-    ncols = len(SUMMARY_COLUMNS)
-
-    def spanned(r: int, c: int, span: int, v: Any, **kw):
+    def spanned(r: int, c: int, span: int, v: Any, *, rows: int = 1, **kw):
         cell = put(r, c, v, **kw)
-        for cc in range(c + 1, c + span):
-            put(r, cc, None, border=True, locked=kw.get("locked", True), fill=kw.get("fill"))
-        if span > 1:
-            ws.merge_cells(start_row=r, start_column=c, end_row=r, end_column=c + span - 1)
+        for rr in range(r, r + rows):
+            for cc in range(c, c + span):
+                if (rr, cc) != (r, c):
+                    put(rr, cc, None, border=True, locked=kw.get("locked", True), fill=kw.get("fill"))
+        if span > 1 or rows > 1:
+            ws.merge_cells(start_row=r, start_column=c, end_row=r + rows - 1, end_column=c + span - 1)
         return cell
+
+    def fit(r: int, texts: list[tuple[Any, float]], *, size: float = style.BODY_SIZE) -> None:
+        """Row ``r`` as tall as its wrapped texts need."""
+        ws.row_dimensions[r].height = style.wrapped_row_height(
+            [(t, w) for t, w in texts if isinstance(t, str)] or [("", 10)], size=size)
+
+    def line(r: int, text: str, *, bold: bool = False, size: float = style.BODY_SIZE, align=wrap) -> None:
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
+        put(r, 1, text, bold=bold, size=size, border=False, align=align)
+        fit(r, [(text, total_width)], size=size)
 
     def diff_colours(ref: str) -> None:
         """Differences (recomputed − self): red when the unit scored itself higher, green when lower."""
         ws.conditional_formatting.add(ref, CellIsRule(operator="lessThan", formula=["-0.005"],
-                                                      fill=PatternFill("solid", fgColor="FFC7CE")))
+                                                      fill=PatternFill("solid", fgColor=style.BAD_FILL)))
         ws.conditional_formatting.add(ref, CellIsRule(operator="greaterThan", formula=["0.005"],
-                                                      fill=PatternFill("solid", fgColor="C6EFCE")))
+                                                      fill=PatternFill("solid", fgColor=style.GOOD_FILL)))
 
-    def section(r: int, text: str):
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
-        put(r, 1, text, bold=True, border=False)
-        ws.row_dimensions[r].height = 20
+    keep: list[int] = []                  # headings that must not end a printed page
+    blocks: list[tuple[int, int]] = []    # rows printed on one page when they fit on one
 
-    def header(r: int, columns):
+    def header(r: int, columns) -> None:
         for label, c, span in columns:
-            spanned(r, c, span, label, bold=True, fill="EDEDED", align=center)
-        ws.row_dimensions[r].height = 24
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
-    put(1, 1, f"{unit}{year or ''}年度绩效自评评分汇总", bold=True, align=center, border=False).font = Font(
-        name="宋体", bold=True, size=16)
-    ws.row_dimensions[1].height = 28
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
-    put(2, 1, f"评分方案：{score.profile.title}（{score.profile.name}）。单位自评得分保持原样，按评分方案重算的得分并列显示；"
-              f"差额 = 重算 − 自评（红色：自评高于规则，绿色：自评低于规则）。由 gridbudget {__version__} 生成。",
-        border=False)
-    ws.row_dimensions[2].height = 30
+            spanned(r, c, span, label, bold=True, fill=style.HEADER_FILL, align=center)
+        fit(r, [(label, span_width(c, span)) for label, c, span in columns])
+        keep.append(r)
 
-    hdr = 4
-    for c, (_key, label, width, _fmt) in enumerate(SUMMARY_COLUMNS, start=1):
-        put(hdr, c, label, bold=True, fill="EDEDED", align=center)
-        ws.column_dimensions[get_column_letter(c)].width = width
-    ws.row_dimensions[hdr].height = 42
-    r = hdr + 1
+    # -- title block
+    d = date.today()
+    line(1, f"{unit}{year or ''}年度绩效自评评分汇总", bold=True, size=style.TITLE_SIZE,
+         align=Alignment(horizontal="center", vertical="center", wrap_text=True))
+    line(2, "　　".join([f"单位：{unit or '（未识别）'}", f"年度：{year or '（未识别）'}"]
+                       + ([f"文件：{file}"] if file else [])))
+    line(3, "　　".join([f"评分方案：{score.profile.title}（{score.profile.name}）",
+                        f"评分日期：{d.year}年{d.month}月{d.day}日", f"由 gridbudget {__version__} 生成"]))
+    line(4, "单位的自评得分保持原样，按评分方案重算的得分并列显示；差额 = 重算 − 自评。等级按各自的总分评定；"
+            "审核问题为该表审核发现的错误、警告项数。")
+    r = 5
+    for note in notes or []:
+        line(r, note)
+        r += 1
+
+    # -- legend
+    legend = [(style.BAD_FILL, "差额为负：单位自评得分高于按评分方案重算的得分（自评偏高）；“错误”列：该表审核发现错误"),
+              (style.GOOD_FILL, "差额为正：单位自评得分低于按评分方案重算的得分")]
+    if score.rubric:
+        legend.append((style.INPUT_FILL, "由审核人员填写的得分（自评工作考核评分表）"))
+    r = style.openpyxl_legend(ws, r + 1, legend, slots=[(1, 2, ncols)])
+
+    # -- the summary: two header rows
+    hdr = r + 1
+    for label, c, span in SUMMARY_HEADER:
+        if span == 1:
+            spanned(hdr, c, 1, label, rows=2, bold=True, fill=style.HEADER_FILL, align=center)
+        else:
+            spanned(hdr, c, span, label, bold=True, fill=style.HEADER_FILL, align=center)
+    for c, label in SUMMARY_SUBHEADER.items():
+        put(hdr + 1, c, label, bold=True, fill=style.HEADER_FILL, align=center)
+    fit(hdr, [(label, span_width(c, span)) for label, c, span in SUMMARY_HEADER])
+    ws.row_dimensions[hdr + 1].height = style.wrapped_row_height([("自评", 7)])
+    keep += [hdr, hdr + 1]
+    r = hdr + 2
     first_data = r
+    link_font = style.openpyxl_font(color="0563C1")
+    link_font.underline = "single"
     for ts in score.tables:
         row = table_row(ts)
         row["errors"], row["warnings"] = _counts(report, ts.table)
         row["rate"] = None if ts.rate is None else ts.rate / 100
-        for c, (key, _label, _w, fmt) in enumerate(SUMMARY_COLUMNS, start=1):
+        for c, (key, _w, fmt) in enumerate(SUMMARY_COLUMNS, start=1):
             put(r, c, row[key], fmt=fmt, align=center if c > 1 else wrap)
+        fit(r, [(row["name"], widths[0])])
         link = ws.cell(r, 1)
         link.hyperlink = f"#'{ts.table.sheet}'!A1"
-        link.font = Font(name="宋体", size=10, color="0563C1", underline="single")
+        link.font = link_font
         r += 1
     last_data = r - 1
     if last_data >= first_data:
         col = {k: get_column_letter(i) for k, i in SUMMARY_COL.items()}
-        diff_ref = f"{col['difference']}{first_data}:{col['difference']}{last_data}"
-        diff_colours(diff_ref)
-        for letter in (col["grade_self"], col["grade_recomputed"]):
-            rng = f"{letter}{first_data}:{letter}{last_data}"
-            for grade, color in GRADE_FILLS.items():
-                ws.conditional_formatting.add(rng, FormulaRule(formula=[f'{letter}{first_data}="{grade}"'],
-                                                               fill=PatternFill("solid", fgColor=color)))
+        diff_colours(f"{col['difference']}{first_data}:{col['difference']}{last_data}")
         err_ref = f"{col['errors']}{first_data}:{col['errors']}{last_data}"
         ws.conditional_formatting.add(err_ref, CellIsRule(operator="greaterThan", formula=["0"],
-                                                          fill=PatternFill("solid", fgColor="FFC7CE")))
+                                                          fill=PatternFill("solid", fgColor=style.BAD_FILL)))
 
-    # indicator details
+    def section(r: int, text: str) -> None:
+        line(r, text, bold=True)
+        keep.append(r)
+
+    blocks.append((hdr, r - 1))            # the summary table
+    # -- indicator details
     r += 1
+    detail_section = r
     section(r, "指标重算明细（只列重算得分与自评不同或需要复核的指标；点击表名跳到该指标的得分单元格）")
     r += 1
     header(r, DETAIL_COLUMNS)
@@ -243,26 +299,27 @@ def write_score_sheet(wb, score: SubmissionScore, report: Report | None, *, unit
             vals = [ts.name, i.level1, i.level2, i.name, i.get("target").text(), i.get("actual").text(), s.weight,
                     s.self_score, s.recomputed, s.diff, s.basis, s.flag]
             for (label, c, span), v in zip(DETAIL_COLUMNS, vals):
-                num = label in ("分值", "自评得分", "重算得分", "差额")
+                num = c in (10, 11, 12, 13)
                 spanned(r, c, span, v, fmt="0.00" if num else None, align=center if num else wrap)
-            ws.row_dimensions[r].height = 30
+            fit(r, [(v, span_width(c, span)) for (_l, c, span), v in zip(DETAIL_COLUMNS, vals)])
             sc = i.get("score")
             if sc.cell:
                 ws.cell(r, 1).hyperlink = f"#'{sc.sheet}'!{sc.cell}"
-                ws.cell(r, 1).font = Font(name="宋体", size=10, color="0563C1", underline="single")
+                ws.cell(r, 1).font = link_font
             r += 1
     if r == detail_first:
-        put(r, 1, "所有指标的重算得分与自评得分一致。", border=False)
+        line(r, "所有指标的重算得分与自评得分一致。")
         r += 1
     else:
         diff_col = get_column_letter(next(c for label, c, _s in DETAIL_COLUMNS if label == "差额"))
-        ref = f"{diff_col}{detail_first}:{diff_col}{r - 1}"
-        diff_colours(ref)
+        diff_colours(f"{diff_col}{detail_first}:{diff_col}{r - 1}")
+    blocks.append((detail_section, r - 1))
 
-    # the work rubric
+    # -- the work rubric, its 一级指标 merged down its items as on the official form
     if score.rubric:
         r += 1
-        section(r, "部门整体支出绩效自评工作考核评分表（自动评分项目已填；淡黄色单元格由审核人员评分，合计自动更新）")
+        rubric_section = r
+        section(r, "部门整体支出绩效自评工作考核评分表（自动评分项目已填；淡黄色单元格由审核人员评分，得分合计自动更新）")
         r += 1
         header(r, RUBRIC_COLUMNS)
         r += 1
@@ -270,36 +327,75 @@ def write_score_sheet(wb, score: SubmissionScore, report: Report | None, *, unit
         col = {label: (c, span) for label, c, span in RUBRIC_COLUMNS}
         max_col = get_column_letter(col["满分"][0])
         pts_col = get_column_letter(col["得分"][0])
+        evidence = _evidence(score)
+        runs: list[tuple[int, int, str]] = []           # (first row, rows, group)
         for item in score.rubric:
-            spanned(r, *col["考核内容"], item.group)
-            spanned(r, *col["考核项"], item.name)
-            spanned(r, *col["评分标准"], item.criteria)
+            if runs and runs[-1][2] == item.group:
+                runs[-1] = (runs[-1][0], runs[-1][1] + 1, item.group)
+            else:
+                runs.append((r, 1, item.group))
+            ev = evidence.get((item.group, item.name), "")
+            spanned(r, *col["二级指标"], item.name, align=wrap)
+            spanned(r, *col["评分标准"], item.criteria, align=wrap)
+            spanned(r, *col["所需佐证材料"], ev, align=wrap)
             spanned(r, *col["满分"], item.max_points, fmt="0.00", align=center)
             if item.auto:
+                reason = f"自动评分：{item.reason}"
                 spanned(r, *col["得分"], item.points, fmt="0.00", align=center)
-                spanned(r, *col["评分方式与理由"], f"自动评分：{item.reason}")
             else:
-                spanned(r, *col["得分"], None, fmt="0.00", align=center, fill=INPUT_FILL, locked=False)
+                reason = "审核人员评分"
+                spanned(r, *col["得分"], None, fmt="0.00", align=center, fill=style.INPUT_FILL, locked=False)
                 dv = DataValidation(type="decimal", operator="between", formula1="0", formula2=f"${max_col}${r}",
                                     allow_blank=True, showErrorMessage=True, errorTitle="得分有误",
                                     error="得分应在 0 与该项满分之间。", promptTitle="审核人员评分",
                                     prompt=f"请填写本项得分（0–{item.max_points}）。", showInputMessage=True)
                 ws.add_data_validation(dv)
                 dv.add(f"{pts_col}{r}")
-                spanned(r, *col["评分方式与理由"], "审核人员评分")
-            ws.row_dimensions[r].height = 32
+            spanned(r, *col["评分方式与理由"], reason, align=wrap)
+            fit(r, [(item.name, span_width(*col["二级指标"])), (item.criteria, span_width(*col["评分标准"])),
+                    (ev, span_width(*col["所需佐证材料"])), (reason, span_width(*col["评分方式与理由"]))])
             r += 1
-        spanned(r, *col["考核内容"], "合计", bold=True)
-        spanned(r, *col["考核项"], None)
-        spanned(r, *col["评分标准"], "满分 100 分")
-        spanned(r, *col["满分"], f"=SUM({max_col}{rub_first}:{max_col}{r - 1})", fmt="0.00", align=center, formula=True)
-        spanned(r, *col["得分"], f"=SUM({pts_col}{rub_first}:{pts_col}{r - 1})", fmt="0.00", align=center,
+        for first, rows, group in runs:
+            blocks.append((first, first + rows - 1))
+            spanned(first, *col["一级指标"], group, rows=rows, bold=True, align=center)
+            need = style.wrapped_row_height([(group, span_width(*col["一级指标"]))])
+            have = sum(ws.row_dimensions[x].height or 15 for x in range(first, first + rows))
+            if need > have:
+                ws.row_dimensions[first + rows - 1].height = (ws.row_dimensions[first + rows - 1].height or 15) \
+                    + need - have
+        # totals: 满分合计 and 得分合计, said in words (the 得分 is complete only once a reviewer has scored)
+        auto_pts = sum((i.points for i in score.rubric if i.auto and i.points is not None), Decimal(0))
+        auto_max = sum((i.max_points for i in score.rubric if i.auto), Decimal(0))
+        label = "满分合计 / 得分合计"
+        words = (f"满分合计为各项满分之和；得分合计 = 自动评分项得分小计 {_s(auto_pts)} 分（这些项满分 {_s(auto_max)} 分）"
+                 "＋ 审核人员在淡黄色单元格中的评分。")
+        pts_ref = f"{pts_col}{rub_first}:{pts_col}{r - 1}"
+        status = (f'=IF(COUNTBLANK({pts_ref})>0,"得分合计尚未完成：还有 "&COUNTBLANK({pts_ref})'
+                  f'&" 项待审核人员评分","全部考核项已评分，得分合计即考核得分")')
+        longest = f"得分合计尚未完成：还有 {len(score.rubric)} 项待审核人员评分"
+        text_c = col["评分标准"][0]
+        text_span = col["满分"][0] - text_c                    # 评分标准 and 所需佐证材料
+        spanned(r, 1, text_c - 1, label, bold=True, align=center)
+        spanned(r, text_c, text_span, words, align=wrap)
+        spanned(r, *col["满分"], f"=SUM({max_col}{rub_first}:{max_col}{r - 1})", fmt="0.00", align=center,
                 formula=True, bold=True)
-        spanned(r, *col["评分方式与理由"], None)
+        spanned(r, *col["得分"], f"=SUM({pts_ref})", fmt="0.00", align=center, formula=True, bold=True)
+        spanned(r, *col["评分方式与理由"], status, align=wrap, formula=True)
+        fit(r, [(label, span_width(1, text_c - 1)), (words, span_width(text_c, text_span)),
+                (longest, span_width(*col["评分方式与理由"]))])
+        blocks.append((rubric_section, r))
         r += 1
 
-    ws.freeze_panes = ws.cell(hdr + 1, 2)
-    print_landscape(ws, hdr)
+    last = r - 1
+    ws.freeze_panes = ws.cell(first_data, 2)
+    style.openpyxl_page(ws, header_row=1, title=SHEET_TITLE)   # the title row heads every page
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    heights = {i: dim.height for i, dim in ws.row_dimensions.items() if dim.height}
+    capacities = style.openpyxl_capacities(ws, widths, samples=15)
+    for b in style.keep_with_next_breaks(heights, last, capacities=capacities, repeated=heights.get(1, 15.0),
+                                         keep=keep, blocks=blocks):
+        ws.row_breaks.append(Break(id=b - 1))
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
@@ -316,8 +412,6 @@ def write_scored_copy(src: str | Path, dst: str | Path, score: SubmissionScore, 
     from .wbcopy import activate, open_copy, save_copy
 
     copy = open_copy(src, dst, purpose="评分副本", kind=kind)
-    ws = write_score_sheet(copy.wb, score, report, unit=unit, year=year)
-    if copy.notes:
-        ws.cell(3, 1).value = " ".join(copy.notes)
+    ws = write_score_sheet(copy.wb, score, report, unit=unit, year=year, file=Path(src).name, notes=copy.notes)
     activate(copy.wb, ws)
     return save_copy(copy)

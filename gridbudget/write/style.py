@@ -160,3 +160,182 @@ def openpyxl_page(ws, *, header_row: int | None = None, landscape: bool = True, 
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_margins.left = ws.page_margins.right = 0.47
     ws.oddFooter.center.text = f"{title + '  ' if title else ''}第 &P 页，共 &N 页"
+
+
+# ---------------------------------------------------------------------------
+# Additions: wrapping as a spreadsheet wraps, openpyxl borders and legends
+# ---------------------------------------------------------------------------
+
+#: A line never starts with these (they stay with the character before them) ...
+NO_LINE_START = set("，。、；：？！）》」』】〕”’,.;:?!)]}%％…·")
+#: ... and never ends with these (they stay with the character after them).
+NO_LINE_END = set("（《「『【〔“‘([{")
+
+
+def _break_tokens(line: str) -> list[str]:
+    """Pieces a line may be broken between: one CJK character each, a Latin word or number
+    (a break may follow a hyphen, slash or space), punctuation kept with its neighbour."""
+    tokens: list[str] = []
+    glue = False                          # the previous token ends with opening punctuation
+    for ch in line:
+        wide = char_units(ch) == 2
+        if tokens and (glue or ch in NO_LINE_START):
+            tokens[-1] += ch
+        elif not wide and tokens and char_units(tokens[-1][-1]) == 1 and tokens[-1][-1] not in " -/":
+            tokens[-1] += ch              # continue a Latin word or number
+        else:
+            tokens.append(ch)
+        glue = ch in NO_LINE_END
+    return tokens
+
+
+def wrapped_lines(text: Any, width: float) -> int:
+    """Lines ``text`` takes in a column ``width`` units wide when wrapped as Excel and LibreOffice
+    wrap: words and numbers are not split unless longer than a line, no line starts with closing
+    punctuation. Never fewer than :func:`lines_needed`."""
+    if text is None or text == "":
+        return 1
+    usable = max(1.0, width - 1.0)
+    total = 0
+    for part in str(text).split("\n"):
+        lines, used = 1, 0.0
+        for tok in _break_tokens(part):
+            units = sum(char_units(ch) for ch in tok)
+            if used + units <= usable or (tok.strip() == "" and used > 0):
+                used += units
+                continue
+            if used > 0:
+                lines += 1
+                used = 0.0
+            while units > usable:            # a piece longer than a line is cut anywhere
+                lines += 1
+                units -= usable
+            used = units
+        total += lines
+    return max(total, lines_needed(text, width))
+
+
+def wrapped_row_height(cells: Iterable[tuple[Any, float]], size: float = BODY_SIZE) -> float:
+    """Row height in points showing every (text, column width) of a row whole, wrapped as
+    :func:`wrapped_lines` wraps (at least :func:`row_height`)."""
+    cells = list(cells)
+    lines = max((wrapped_lines(t, w) for t, w in cells), default=1)
+    return max(row_height(cells, size), round(lines * LINE_HEIGHT * size / BODY_SIZE + ROW_PADDING, 1))
+
+
+def openpyxl_border(color: str = "999999", weight: str = "thin"):
+    """A box border on all four sides."""
+    from openpyxl.styles import Border, Side
+
+    side = Side(style=weight, color=color)
+    return Border(left=side, right=side, top=side, bottom=side)
+
+
+def openpyxl_legend(ws, row: int, items: Iterable[tuple[str, str]], *, slots: Iterable[tuple[int, int, int]],
+                    heading: str = "图例") -> int:
+    """A legend block on an openpyxl sheet from ``row``: a heading, then per (fill hex, meaning) a
+    filled swatch cell and the meaning (wrapped, merged over its columns, the row as tall as
+    its text). ``slots``: (swatch column, first and last text column) side by side; the items
+    fill the first slot top-down, then the next. Returns the first row after the block."""
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
+    def width(c: int) -> float:
+        return ws.column_dimensions[get_column_letter(c)].width or 8.43
+
+    items, slots = list(items), list(slots)
+    head = ws.cell(row, slots[0][0], heading)
+    head.font = openpyxl_font(bold=True)
+    head.alignment = Alignment(vertical="center")
+    row += 1
+    rows = math.ceil(len(items) / len(slots)) if items else 0
+    texts: dict[int, list[tuple[str, float]]] = {}
+    for k, (fill, meaning) in enumerate(items):
+        swatch_col, first, last = slots[k // rows]
+        r = row + k % rows
+        sw = ws.cell(r, swatch_col)
+        sw.fill = openpyxl_fill(fill)
+        sw.border = openpyxl_border()
+        cell = ws.cell(r, first, meaning)
+        cell.font = openpyxl_font()
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+        if last > first:
+            ws.merge_cells(start_row=r, start_column=first, end_row=r, end_column=last)
+        texts.setdefault(r, []).append((meaning, sum(width(c) for c in range(first, last + 1))))
+    for r, cells in texts.items():
+        ws.row_dimensions[r].height = wrapped_row_height(cells)
+    return row + rows
+
+
+#: Pixel widths of a column unit (the digit "0" of a workbook's default font): Calibri 11 in
+#: Excel and WPS (7 px), and LibreOffice without Carlito, measured from its PDF at about
+#: 7.75 px. Page breaks are planned for both.
+DIGIT_PX = (7.0, 8.0)
+
+
+def page_capacity(widths: Iterable[float], *, landscape: bool = True, margins_mm: float = 2 * 25.4,
+                  digit_px: float = 7.0) -> float:
+    """Points of row height (as written, before scaling) one printed A4 page holds when a sheet
+    with these column widths is fitted to one page wide (top + bottom margins ``margins_mm``),
+    a column unit being ``digit_px`` pixels wide (plus 5 px per column)."""
+    width_mm = sum((w * digit_px + 5) * 25.4 / 96 for w in widths)
+    printable = (297 - 2 * 12) if landscape else (210 - 2 * 12)
+    scale = min(1.0, printable / width_mm) if width_mm else 1.0
+    page_mm = (210 if landscape else 297) - margins_mm
+    return 0.97 * page_mm * 72 / 25.4 / scale                  # a little slack: never overfill
+
+
+def keep_with_next_breaks(heights: dict[int, float], last_row: int, *, capacities: Iterable[float],
+                          repeated: float, keep: Iterable[int] = (),
+                          blocks: Iterable[tuple[int, int]] = ()) -> list[int]:
+    """Rows before which to break the page so that no row of ``keep`` (a heading) ends a page
+    without the row after it (consecutive headings go over together), and no block of rows
+    (first, last) -- a table, a group merged down its rows -- is split when it may fit on a
+    page of its own; whichever of ``capacities`` (points per page, e.g. one per :data:`DIGIT_PX`)
+    the reader's program gives. ``heights``: row -> points (15 when absent); ``repeated``: the
+    height of the rows printed again at the top of every further page."""
+    keep = set(keep)
+    caps = list(capacities)
+    room = max(caps) - repeated if caps else 0.0            # what a fresh page may hold
+
+    def height(a: int, b: int) -> float:
+        return sum(heights.get(x, 15.0) for x in range(a, b + 1))
+
+    starts: dict[int, float] = {}
+    for a, b in blocks:
+        if a <= b and height(a, b) <= room:
+            starts[a] = max(starts.get(a, 0.0), height(a, b))
+    breaks: list[int] = []
+    used = [0.0] * len(caps)
+    for r in range(1, last_row + 1):
+        h = heights.get(r, 15.0)
+        need = max(h, starts.get(r, 0.0))
+        if r in keep:            # the heading, the headings right after it, one more row (or block)
+            nxt = r + 1
+            while nxt in keep and nxt < last_row:
+                nxt += 1
+            nxt = min(nxt, last_row)
+            need = max(need, height(r, nxt - 1) + max(heights.get(nxt, 15.0), starts.get(nxt, 0.0)))
+        if need > h and any(u > repeated and u + h <= cap < u + need for u, cap in zip(used, caps)):
+            breaks.append(r)                                   # it would be split or left alone
+            used = [repeated] * len(caps)
+        for i, cap in enumerate(caps):
+            if used[i] > repeated and used[i] + h > cap:       # the program breaks here by itself
+                used[i] = repeated
+            used[i] += h
+    return breaks
+
+
+def openpyxl_capacities(ws, widths: Iterable[float], *, samples: int = 1) -> list[float]:
+    """:func:`page_capacity` of an openpyxl sheet with its own margins and orientation: one per
+    :data:`DIGIT_PX`, or with ``samples`` > 1 that many spread evenly from 5 % below the
+    smallest to 5 % above the largest (the page a program really fills lies somewhere in there;
+    planning breaks for all of them keeps a heading off every possible page end)."""
+    widths = list(widths)
+    margins = ((ws.page_margins.top or 1.0) + (ws.page_margins.bottom or 1.0)) * 25.4
+    landscape = ws.page_setup.orientation != "portrait"
+    caps = [page_capacity(widths, landscape=landscape, margins_mm=margins, digit_px=px) for px in DIGIT_PX]
+    if samples <= 1:
+        return caps
+    lo, hi = 0.95 * min(caps), 1.05 * max(caps)
+    return [lo + (hi - lo) * i / (samples - 1) for i in range(samples)]

@@ -182,14 +182,12 @@ def open_copy(src: str | Path, dst: str | Path, *, purpose: str = "副本", kind
     return WorkbookCopy(wb, src, final, notes)
 
 
-def print_landscape(ws, header_row: int) -> None:
-    """An added sheet prints on A4 landscape, one page wide, its header row repeated."""
-    ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+def print_landscape(ws, header_row: int, title: str = "") -> None:
+    """An added sheet prints on A4 landscape, one page wide, its header row repeated, page
+    numbers in the footer (the shared set-up of :func:`gridbudget.write.style.openpyxl_page`)."""
+    from . import style
+
+    style.openpyxl_page(ws, header_row=header_row, landscape=True, title=title)
 
 
 def save_copy(copy: WorkbookCopy) -> Path:
