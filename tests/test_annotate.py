@@ -34,7 +34,7 @@ def _findings() -> list[Finding]:
         Finding("W-DEVIATION", "warning", "表内", "扣分但偏差原因为空", sheet=PROJECT, cell="$H$25",
                 table="project", title="偏差原因"),
         Finding("C-MISSING", "warning", "完整性", "缺少项目支出自评表-2", table="project", title="项目表缺失"),
-        Finding("X-INJECT", "error", "表内", "=cmd|' /C calc'!A0", sheet=OVERALL, cell="C4",
+        Finding("X-INJECT", "error", "表内", "=cmd|' /C calc'!A0", sheet=OVERALL, cell="D4",
                 expected=None, found="=1+1", title="公式注入"),
     ]
 
@@ -101,7 +101,7 @@ def test_summary_sheet_first_active_with_links(annotated):
     assert links["V-EXEC-RATE"] == ("H4", f"'{OVERALL}'!H4")
     assert links["W-DEVIATION"] == ("H25", f"'{PROJECT}'!H25")
     assert links["I-SCORE-NOTE"] == ("H25", f"'{PROJECT}'!H25")
-    assert links["X-INJECT"] == ("C4", f"'{OVERALL}'!C4")
+    assert links["X-INJECT"] == ("D4", f"'{OVERALL}'!D4")
     assert links["C-MISSING"] == (None, None)
     for _, loc in links.values():  # a link names an existing cell of an existing sheet
         if loc:
@@ -129,7 +129,7 @@ def test_user_text_stays_text(annotated):
     with zipfile.ZipFile(out) as zf:
         xml = zf.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in xml
-    assert wb[OVERALL]["C4"].comment.text == "【错误】X-INJECT =cmd|' /C calc'!A0"
+    assert wb[OVERALL]["D4"].comment.text == "【错误】X-INJECT =cmd|' /C calc'!A0"
 
 
 def test_no_findings(example, tmp_path):
@@ -158,14 +158,14 @@ def test_comments_joined_most_severe_first(annotated):
     assert comment_text(_findings()[1:3]) == shared.text
     commented = {(ws.title, cell.coordinate) for ws in wb.worksheets for row in ws.iter_rows() for cell in row
                  if cell.comment}
-    assert commented == {(OVERALL, "H4"), (OVERALL, "C4"), (PROJECT, "H25")}
+    assert commented == {(OVERALL, "H4"), (OVERALL, "D4"), (PROJECT, "H25")}
 
 
 def test_fills_by_severity_and_style_kept(example, annotated):
     _, out = annotated
     before = openpyxl.load_workbook(example)
     after = openpyxl.load_workbook(out)
-    cells = [(OVERALL, "H4", "error"), (PROJECT, "H25", "warning"), (OVERALL, "C4", "error")]
+    cells = [(OVERALL, "H4", "error"), (PROJECT, "H25", "warning"), (OVERALL, "D4", "error")]
     for sheet, ref, sev in cells:
         b, a = before[sheet][ref], after[sheet][ref]
         assert a.fill.fill_type == "solid"
@@ -186,8 +186,8 @@ def test_fills_by_severity_and_style_kept(example, annotated):
     e4 = openpyxl.load_workbook(out2)[OVERALL]["E4"]
     assert e4.fill.fgColor.rgb[-6:] == "B4A7D6"
     # untouched cells keep their fill
-    assert copy.copy(after[OVERALL]["D4"].fill) == copy.copy(before[OVERALL]["D4"].fill)
-    assert after[OVERALL]["D4"].fill.fgColor.rgb == before[OVERALL]["D4"].fill.fgColor.rgb
+    assert copy.copy(after[OVERALL]["G4"].fill) == copy.copy(before[OVERALL]["G4"].fill)
+    assert after[OVERALL]["G4"].fill.fgColor.rgb == before[OVERALL]["G4"].fill.fgColor.rgb
 
 
 def test_existing_comment_kept_and_ours_appended(example, tmp_path):

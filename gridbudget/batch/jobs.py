@@ -60,7 +60,8 @@ def validate_job(inp: Input, data: bytes | None, error: Exception | None, profil
         from ..write.annotate import annotate as write_annotated
 
         try:
-            written = write_annotated(inp.path, rep.findings, annotate, kind=rep.file_kind)
+            written = write_annotated(inp.path, rep.findings, annotate, kind=rep.file_kind,
+                                      unit=sub.unit, year=sub.year, profile=profile)
         except ValueError as exc:
             from ..errors import UsageError
 
