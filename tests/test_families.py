@@ -401,8 +401,10 @@ def test_summary_names_each_projects_family(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     ws = openpyxl.load_workbook(out)["项目"]
-    head = [c.value for c in ws[1]]
-    fams = sorted(row[head.index("表式")] for row in ws.iter_rows(min_row=2, values_only=True) if row[0])
+    rows = list(ws.iter_rows(values_only=True))
+    hr = next(i for i, r in enumerate(rows) if "表式" in r)        # the header row, below the title block
+    col = rows[hr].index("表式")
+    fams = sorted(r[col] for r in rows[hr + 1:] if r[0] and r[col])
     assert fams == sorted([families.FAMILY_BY_KEY["provincial-20-80"].name,
                            families.FAMILY_BY_KEY["decision-management"].name])
 
