@@ -298,6 +298,33 @@ def score_cmd(
         typer.echo(f"已生成评分副本：{written}", err=True)
 
 
+@_command("report")
+def report_cmd(
+    workbook: Path = typer.Argument(..., help="已填写的自评附表工作簿（.xlsx/.xlsm/.xls/.et/.ods）"),
+    output: Path = typer.Option(..., "-o", "--output", help="输出的自评报告初稿（.docx）"),
+    template: Optional[Path] = typer.Option(None, "--template", help="单位自己的 Word 文档（.docx）作模板：保留其样式、"
+                                            "页眉页脚和红头，初稿放在写有 {{正文}} 的段落处（没有则替换其正文）"),
+    profile: Optional[str] = typer.Option(None, "--profile", help="评分方案名称或 .toml 文件（默认 national-2020）"),
+    timeout: float = typer.Option(DEFAULT_TIMEOUT, "--timeout", callback=_check_timeout, help=_TIMEOUT_HELP),
+    force: bool = typer.Option(False, "--force", help=_FORCE_HELP),
+) -> None:
+    """根据附表起草部门整体支出绩效自评报告（Word）：数字全部取自附表，只有单位才能写的内容（职能、问题、措施）
+    以黄色底纹的【请填写】标出；正文后附三张附表。"""
+    from .batch.jobs import report_job
+    from .write.fsutil import prepare_output
+
+    prof = _profile(profile)
+    shown = _existing(workbook, "工作簿")
+    inputs = [workbook]
+    if template is not None:
+        _existing(template, "Word 模板")
+        inputs.append(template)
+    prepare_output(output, "docx", inputs, force=force)
+    written = _run_one(report_job, (str(workbook), str(output), str(template) if template else None, prof),
+                       shown, timeout)
+    typer.echo(f"已生成自评报告初稿：{written}（黄色底纹的【】内容请填写或核对后删除）")
+
+
 @_command("summarize")
 def summarize_cmd(
     paths: List[str] = typer.Argument(..., help="工作簿、文件夹（含子文件夹）、通配符或 .zip 压缩包"),
@@ -404,12 +431,12 @@ def _usage_message(exc) -> str:
     text = str(getattr(exc, "message", "") or exc)
     if text.startswith("No such command"):
         name = text.split("'")[1] if "'" in text else text
-        return f"没有命令 {name}：可用 template、fill、export、validate、score、summarize、rules。"
+        return f"没有命令 {name}：可用 template、fill、export、validate、score、report、summarize、rules。"
     if text.startswith(("Got unexpected extra argument", "Got unexpected extra arguments")):
         extra = text[text.find("(") + 1:text.rfind(")")] if "(" in text else ""
         return f"多余的参数：{extra}。" if extra else "多余的参数。"
     if text.startswith("Missing command"):
-        return "缺少命令：可用 template、fill、export、validate、score、summarize、rules。"
+        return "缺少命令：可用 template、fill、export、validate、score、report、summarize、rules。"
     return "用法有误。"
 
 

@@ -200,6 +200,8 @@ def test_every_rule_has_a_test():
     tested |= set(NEW_CODES)
     from test_plausible import PLAUSIBLE_CODES
     tested |= set(PLAUSIBLE_CODES)
+    from test_report import REPORT_CODES       # each with a case that fires and one that does not there
+    tested |= set(REPORT_CODES)
     tested |= {"C-SHEET-SKIPPED"}            # tested in test_hostile.py (rows-620k)
     assert set(RULES) <= tested, set(RULES) - tested
 

@@ -94,6 +94,15 @@ def score_job(path: str, name: str, profile, output: str | None, fmt: str) -> tu
     return text, written
 
 
+def report_job(path: str, output: str, template: str | None, profile) -> str:
+    """Draft one workbook's self-evaluation report (.docx); the path written."""
+    from ..read.tables import read_submission
+    from ..write.report import ReportOptions, write_report
+
+    sub = read_submission(path)
+    return str(write_report(path, output, ReportOptions(template=template, profile=profile), sub=sub))
+
+
 def export_job(path: str, sources: bool) -> str:
     """Read one workbook and give its JSON export."""
     from ..read.export import export_submission

@@ -16,8 +16,9 @@ from pathlib import Path
 
 
 OWN_MARKER = "gridbudget"
-FORMAT_SUFFIXES = {"xlsx": (".xlsx",), "copy": (".xlsx", ".xlsm"), "json": (".json",), "csv": (".csv",)}
-_FORMAT_WORDS = {"xlsx": "Excel 工作簿", "copy": "Excel 工作簿", "json": "JSON", "csv": "CSV"}
+FORMAT_SUFFIXES = {"xlsx": (".xlsx",), "copy": (".xlsx", ".xlsm"), "json": (".json",), "csv": (".csv",),
+                   "docx": (".docx",)}
+_FORMAT_WORDS = {"xlsx": "Excel 工作簿", "copy": "Excel 工作簿", "json": "JSON", "csv": "CSV", "docx": "Word 文档"}
 
 
 def _output_error(path: str | os.PathLike, why: str):

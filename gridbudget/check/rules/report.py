@@ -1,49 +1,93 @@
-"""表间 rule ``X-REPORT-TEXT``: the report's text against the tables (needs ``--report``).
+"""表间 rules ``X-REPORT-*``: the report's text against the tables (need ``--report``).
 
-Registered last, as it always was (registration order is run order)."""
+The text is read once per validation (:func:`gridbudget.check.prose.analyse`): every figure it
+states is matched to the table figure it restates by the words around it, and each rule here
+gives the observations of its code. Every finding names the paragraph (its number and the words
+around the figure) and, where the tables hold the figure, the cell.
+
+Registered last, as they always were (registration order is run order)."""
 
 from __future__ import annotations
 
-from ..findings import ERROR, KIND_ACROSS
-from ..findings import fmt_value
+from ..findings import ERROR, KIND_ACROSS, WARNING
 from ..engine import Ctx, Hit, rule
-from .common import money, neq
+
+_SOURCE = "RULES V13、DOMAIN 第 6 项"
 
 
-# ---------------------------------------------------------------------------
-# 表间: the report's text against the tables (needs --report)
-# ---------------------------------------------------------------------------
-_PROSE_NAMES = {"total": "整体支出自评表全年执行数", "basic": "整体支出自评表基本支出", "project": "整体支出自评表项目支出",
-                "public": "基础数据表公用经费本年决算数", "staff_authorized": "基础数据表编制数",
-                "staff_actual": "基础数据表实际在职人数", "self_score": "整体支出自评表总分（各项得分之和）"}
-_SANGONG_NAMES = {"sangong": "三公经费", "car": "公务用车购置和维护经费", "car_operation": "公车运行维护",
-                  "reception": "公务接待", "abroad": "出国经费"}
+def _observations(ctx: Ctx) -> list:
+    """The report's observations, computed once per validation run."""
+    if not ctx.report:
+        return []
+    got = ctx.__dict__.get("_prose")
+    if got is None or got[0] is not ctx.report:
+        from ..prose import analyse
+
+        got = ctx.__dict__["_prose"] = (ctx.report, analyse(ctx.report, ctx.sub, ctx.profile))
+    return got[1]
+
+
+def _hits(ctx: Ctx, code: str):
+    for o in _observations(ctx):
+        if o.code != code:
+            continue
+        td = next((t for t in ctx.sub.tables if o.val is not None and t.sheet == o.val.sheet), None)
+        yield Hit(td, o.val, o.message, expected=o.expected, found=o.found, key=o.key)
 
 
 @rule("X-REPORT-TEXT", KIND_ACROSS, ERROR, "报告正文数字与附表不符",
-      "自评报告正文中重述的数字（整体支出、基本支出、项目支出、公用经费、三公经费及其各项、编制数与实有人数、自评得分）"
-      "应与附表一致（需用 --report 提供报告正文 .txt 或 .docx）。", "RULES V13、DOMAIN 第 6 项")
+      "自评报告正文中重述的数字应与附表一致（需用 --report 提供报告正文 .txt 或 .docx）：金额（整体支出、全年预算数、"
+      "基本支出、人员经费、公用经费、项目支出及各项目、收入来源、三公经费及其各项的预算数与决算数、增减额）、百分比"
+      "（执行率、占总支出或基本支出的比重、人员控制率、增减比率）、人数、指标的年度指标值与实际完成值、分值与得分"
+      "（总分、执行率、一级与二级指标、三级指标）。每个数字按它前后的文字确定所重述的附表数字，按其写出的位数比较"
+      "（写 117万元 重述 116.95 万元不算错；金额另有评分方案的 0.01 万元容差；写 0 的不按位数放宽），指出段落和单元格。", _SOURCE)
 def report_text(ctx: Ctx):
-    if not ctx.report:
-        return
-    from ..prose import statements, table_value
-    from ...score.engine import score_table
+    yield from _hits(ctx, "X-REPORT-TEXT")
 
-    self_total = None
-    if ctx.sub.overall is not None:
-        self_total = score_table(ctx.sub.overall, ctx.profile).total_self
-    for st in statements(ctx.report):
-        value, val = table_value(ctx.sub, st, self_total)
-        if value is None:
-            continue
-        tol = ctx.profile.score_tolerance if st.unit == "分" else ctx.profile.amount_tolerance
-        if neq(st.value, value, tol):
-            if st.target in _SANGONG_NAMES:
-                what = f"基础数据表{_SANGONG_NAMES[st.target]}{'本年预算数' if st.column == 'budget' else '本年决算数'}"
-            else:
-                what = _PROSE_NAMES[st.target]
-            shown = f"{fmt_value(value)}{st.unit}" if st.unit != "万元" else money(value)
-            td = next((t for t in ctx.sub.tables if val is not None and t.sheet == val.sheet), None)
-            yield Hit(td, val, f"报告正文第 {st.line} 行“{st.excerpt}”写的是 {fmt_value(st.value)}{st.unit}，"
-                               f"{what}为 {shown}。",
-                      expected=shown, found=f"{fmt_value(st.value)}{st.unit}", key=st.target)
+
+@rule("X-REPORT-GRADE", KIND_ACROSS, ERROR, "报告正文等级与附表总分不符",
+      "正文写的自评等级（等级为“优”等）应是附表自评总分按评分方案分档得到的等级。", _SOURCE)
+def report_grade(ctx: Ctx):
+    yield from _hits(ctx, "X-REPORT-GRADE")
+
+
+@rule("X-REPORT-RATE-BASE", KIND_ACROSS, ERROR, "报告正文执行率用错分母",
+      "正文写的预算执行率等于全年执行数 ÷ 年初预算数：执行率应以全年（调整后）预算数为分母。", _SOURCE)
+def report_rate_base(ctx: Ctx):
+    yield from _hits(ctx, "X-REPORT-RATE-BASE")
+
+
+@rule("X-REPORT-UNIT", KIND_ACROSS, ERROR, "报告正文金额单位有误",
+      "正文金额写成“元”（或千元、亿元），数值却是附表以万元为单位的数字：单位应为万元。", _SOURCE)
+def report_unit(ctx: Ctx):
+    yield from _hits(ctx, "X-REPORT-UNIT")
+
+
+@rule("X-REPORT-ZERO-BASE", KIND_ACROSS, ERROR, "报告正文从零基数算增长率",
+      "正文写“增长100%”等增减比率，而比较的基数（上年决算数或预算数）为 0：从零起步没有比率，应写增减的金额。", _SOURCE)
+def report_zero_base(ctx: Ctx):
+    yield from _hits(ctx, "X-REPORT-ZERO-BASE")
+
+
+@rule("X-REPORT-DIRECTION", KIND_ACROSS, ERROR, "报告正文增减方向与附表相反",
+      "正文写“增加”“增长”而附表中该项比上年（或比预算）减少，或写“减少”“下降”而附表中增加。", _SOURCE)
+def report_direction(ctx: Ctx):
+    yield from _hits(ctx, "X-REPORT-DIRECTION")
+
+
+@rule("X-REPORT-TWICE", KIND_ACROSS, WARNING, "报告正文同一数字前后写法不同",
+      "正文在两处用同样的文字说同一个数字（附表中没有可核对的数字，如固定资产账面净值），写的却是两个不同的数。", _SOURCE)
+def report_twice(ctx: Ctx):
+    yield from _hits(ctx, "X-REPORT-TWICE")
+
+
+@rule("X-REPORT-UNIT-NAME", KIND_ACROSS, WARNING, "报告单位名称与附表不一致",
+      "报告标题（封面）或正文写的单位全称与附表的单位名称不一致（只差几个字，如漏写“服务”二字）。", _SOURCE)
+def report_unit_name(ctx: Ctx):
+    yield from _hits(ctx, "X-REPORT-UNIT-NAME")
+
+
+@rule("X-REPORT-YEAR", KIND_ACROSS, ERROR, "报告年度与附表不一致",
+      "报告标题（封面）写的年度，或正文重述附表数字时写的年份，与附表的年度不同（常见于沿用往年报告）。", _SOURCE)
+def report_year(ctx: Ctx):
+    yield from _hits(ctx, "X-REPORT-YEAR")
