@@ -559,7 +559,7 @@ def run_batch(inputs: list[Input], *, profile: str | None = None, jobs: int | No
     store = ResultStore()
     try:
         with Pool(jobs) as pool:
-            tasks = ((inp, prof, data, err) for inp, data, err in payloads(inputs))
+            tasks = ((inp, profile, data, err) for inp, data, err in payloads(inputs))   # by name: loaded once per worker
             for i, res in pool.run(process_one, tasks, timeout):
                 if isinstance(res, Failed):
                     res = failure(inputs[i], res, timeout)
