@@ -89,10 +89,10 @@ def test_summary_sheet_first_active_with_links(annotated):
     assert _counts(ws) == "错误 2 项，警告 2 项，提示 1 项" == summary_line(_findings())
     header, rows = _table(ws)
     assert [c.value for c in ws[header]] == ["序号", "级别", "规则代码", "规则名称", "类别", "表", "工作表",
-                                            "单元格", "应为", "实为", "说明"]
+                                            "单元格", "应为", "实为", "说明", "出错说明"]
     assert all(c.font.b for c in ws[header])
     assert ws.freeze_panes == f"A{header + 1}"
-    assert ws.auto_filter.ref == f"A{header}:K{header + 5 + 3}"          # 5 findings under 3 severity headings
+    assert ws.auto_filter.ref == f"A{header}:L{header + 5 + 3}"          # 5 findings under 3 severity headings
     assert sorted(rows) == [1, 2, 3, 4, 5]
     by_code = {r[2].value: r for r in rows.values()}
     assert set(by_code) == {f.code for f in _findings()}
@@ -110,12 +110,13 @@ def test_summary_sheet_first_active_with_links(annotated):
 
     row = by_code["V-EXEC-RATE"]
     assert [c.value for c in row[1:]] == ["错误", "V-EXEC-RATE", "执行率计算", "表内", OVERALL, OVERALL, "H4",
-                                          "99.13%", "98.00%", "执行率计算有误：应为 99.13%，实为 98.00%"]
+                                          "99.13%", "98.00%", "执行率计算有误：应为 99.13%，实为 98.00%",
+                                          row[11].value]
     assert row[1].font.color.rgb.endswith("9C0006")
     assert by_code["W-DEVIATION"][1].font.color.rgb.endswith(style.SEVERITY_FONT["warning"])
     assert by_code["I-SCORE-NOTE"][1].font.color.rgb.endswith(style.SEVERITY_FONT["info"])
     assert by_code["C-MISSING"][5].value == "项目支出自评表"        # table name from the table code
-    assert ws.column_dimensions["K"].width >= 40 and row[10].alignment.wrap_text
+    assert ws.column_dimensions["K"].width >= 36 and row[10].alignment.wrap_text
 
 
 def test_user_text_stays_text(annotated):
@@ -266,7 +267,7 @@ def test_workbook_features_survive(example, annotated):
         wbxml = zf.read("xl/workbook.xml").decode()
     idx = after.sheetnames.index(PROJECT)
     assert f'<definedName name="gb_department" localSheetId="{idx}">' in wbxml
-    assert not after["审核结果"].protection.sheet
+    assert after["审核结果"].protection.sheet and not after["审核结果"].protection.password   # only 出错说明 takes input
 
 
 def test_losses_reported_only_when_present(example, tmp_path):

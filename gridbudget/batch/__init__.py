@@ -276,6 +276,15 @@ class UnitResult:
     seconds: float = 0.0
     weight_total: Decimal | None = None       # points the weights add up to (None: a weight is missing)
     weight_standard: Decimal | None = None    # the standard total of the table's family under the profile
+    explained: int = 0                        # findings answered by an accepted 出错说明 (已说明)
+    status: str = ""                          # 有错误 / 待说明 / 通过 (finding_status); 未能读取 / 未提交 in the summary
+
+    @property
+    def state(self) -> str:
+        """The status as the summary shows it: 未能读取 for a file that could not be read."""
+        if self.read_error:
+            return "未能读取"
+        return self.status or "通过"
 
 
 ADVICE = {
@@ -316,9 +325,10 @@ def process_one(inp: Input, profile: Any = None, data: bytes | None = None,
     """
     from ..read.book import ReadError
     from ..score.profile import Profile, load_profile
-    from ..read.tables import read_submission
+    from ..read.explain import apply_explanations, read_submission
     from ..score.engine import score_submission
     from ..check.engine import run_rules
+    from ..check.findings import finding_status
 
     t0 = time.perf_counter()
     res = UnitResult(inp.name)
@@ -333,8 +343,9 @@ def process_one(inp: Input, profile: Any = None, data: bytes | None = None,
             data = _read_input(inp.path, inp.name, MAX_MEMBER_BYTES)
         res.sha256 = hashlib.sha256(data).hexdigest()
         profile = profile if isinstance(profile, Profile) else load_profile(profile)
-        sub = read_submission(inp.name, data=data)
+        sub, explanations = read_submission(inp.name, data=data)
         findings = run_rules(sub, profile, file=inp.name)
+        apply_explanations(findings, explanations)
         score = score_submission(sub, profile)
         res.unit, res.department, res.year, res.tables_found = sub.unit, sub.department, sub.year, sub.tables_found
         per_sheet: dict[str, list[int]] = {}
@@ -348,6 +359,8 @@ def process_one(inp: Input, profile: Any = None, data: bytes | None = None,
         res.errors = sum(1 for f in findings if f.severity == "error")
         res.warnings = sum(1 for f in findings if f.severity == "warning")
         res.infos = sum(1 for f in findings if f.severity == "info")
+        res.explained = sum(1 for f in findings if f.explained)
+        res.status = finding_status(findings)
         overall = next((t for t in score.tables if t.table.kind == "overall"), None)
         if overall is not None:
             res.budget, res.executed = _q(overall.budget), _q(overall.executed)
@@ -410,7 +423,7 @@ def failure(inp: Input, failed: Any, timeout: float | None) -> UnitResult:
 # ---------------------------------------------------------------------------
 _UNIT_FIELDS = ("name", "sha256", "unit", "department", "year", "budget", "executed", "rate", "total_self",
                 "total_recomputed", "difference", "grade", "grade_self", "errors", "warnings", "infos", "read_error",
-                "read_error_code", "advice", "seconds", "weight_total", "weight_standard")
+                "read_error_code", "advice", "seconds", "weight_total", "weight_standard", "explained", "status")
 _DECIMAL_FIELDS = {"budget", "executed", "rate", "total_self", "total_recomputed", "difference", "weight_total",
                    "weight_standard"}
 

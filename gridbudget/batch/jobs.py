@@ -37,20 +37,21 @@ def validate_job(inp: Input, data: bytes | None, error: Exception | None, profil
     from ..check.engine import validate_submission
     from ..check.findings import Report
     from ..read.book import ReadError
-    from ..read.tables import read_submission
+    from ..read.explain import apply_explanations, read_submission
 
     try:
         if error is not None:
             raise error
         if data is None and inp.member is not None:
             data = inp.read()
-        sub = read_submission(inp.path if inp.member is None else inp.name, data=data)
+        sub, explanations = read_submission(inp.path if inp.member is None else inp.name, data=data)
     except ReadError as exc:
         return Report(file=inp.name, read_error=exc.message, read_error_code=exc.code)
     if inp.member is None:
         sub.file = inp.name
     prev, note, unreadable = _read_previous(previous, sub)
     rep = validate_submission(sub, profile, previous=prev, report=report)
+    apply_explanations(rep.findings, explanations)       # 出错说明 the unit wrote: 已说明
     rep.file = inp.name
     if note:
         rep.notes.append(note)
@@ -73,12 +74,12 @@ def validate_job(inp: Input, data: bytes | None, error: Exception | None, profil
 def score_job(path: str, name: str, profile, output: str | None, fmt: str) -> tuple[str, str | None]:
     """Score one workbook: (the text or JSON to print, the scored copy written or None)."""
     from ..check.engine import validate_submission
-    from ..read.tables import read_submission
+    from ..read.explain import read_submission
     from ..score.engine import score_submission
     from ..submission import dumps
     from ..write.scoresheet import render_score_text, score_dict, write_scored_copy
 
-    sub = read_submission(path)
+    sub, _explanations = read_submission(path)      # an annotated copy's 审核结果 is not a table
     report = validate_submission(sub, profile)
     score = score_submission(sub, profile)
     text = dumps(score_dict(score, report, name)) + "\n" if fmt == "json" else render_score_text(score, report, name)
@@ -105,11 +106,11 @@ def report_job(path: str, output: str, template: str | None, profile) -> str:
 
 def export_job(path: str, sources: bool) -> str:
     """Read one workbook and give its JSON export."""
+    from ..read.explain import read_submission
     from ..read.export import export_submission
-    from ..read.tables import read_submission
     from ..submission import dumps
 
-    return dumps(export_submission(read_submission(path), with_sources=sources)) + "\n"
+    return dumps(export_submission(read_submission(path)[0], with_sources=sources)) + "\n"
 
 
 def result_or_raise(result: Any, name: str, timeout: float | None) -> Any:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .findings import Finding, Report
+from .findings import ERROR, Finding, Report
 from ..model import Submission, TableData, Val
 from ..score.profile import Profile, load_profile
 
@@ -26,17 +26,26 @@ class Rule:
     explanation: str
     source: str
     check: Callable[["Ctx"], Iterable["Hit"]]
+    explainable: bool = True
 
 
 RULES: dict[str, Rule] = {}
 
 
-def rule(code: str, kind: str, severity: str, title: str, explanation: str, source: str = ""):
-    """Register a rule function under ``code``."""
+def rule(code: str, kind: str, severity: str, title: str, explanation: str, source: str = "", *,
+         explainable: bool | None = None):
+    """Register a rule function under ``code``.
+
+    ``explainable``: whether a unit may answer a finding of this rule with a 出错说明 (the
+    finding is then 已说明 and no longer counts against the unit). By default a rule whose
+    default severity is 错误 cannot be explained (arithmetic or logic that cannot be right
+    must be corrected), a 警告 or 提示 can.
+    """
     def deco(fn: Callable[["Ctx"], Iterable["Hit"]]):
         if code in RULES:
             raise ValueError(f"duplicate rule code {code}")
-        RULES[code] = Rule(code, kind, severity, title, explanation, source, fn)
+        ok = severity != ERROR if explainable is None else explainable
+        RULES[code] = Rule(code, kind, severity, title, explanation, source, fn, ok)
         return fn
     return deco
 
@@ -81,7 +90,7 @@ def _finding(rule_: Rule, hit: Hit, file: str, severity: str) -> Finding:
     return Finding(code=rule_.code, severity=severity, kind=rule_.kind, message=hit.message, file=file,
                    sheet=sheet, cell=cell, table=td.kind if td else None,
                    table_name=td.display_name if td else None, family=td.fam.key if td else None, key=hit.key, expected=hit.expected,
-                   found=hit.found, title=rule_.title)
+                   found=hit.found, title=rule_.title, explainable=rule_.explainable)
 
 
 def run_rules(sub: Submission, profile: Profile | None = None, *, previous: Submission | None = None,

@@ -48,6 +48,18 @@ class Finding:
     expected: Any = None
     found: Any = None
     title: str = ""                   # the rule's Chinese title
+    explainable: bool = True          # the rule lets a unit answer it with a 出错说明 (Rule.explainable)
+    explanation: str | None = None    # the unit's 出错说明 for this finding, read back from the workbook
+
+    @property
+    def explained(self) -> bool:
+        """已说明: the unit wrote an explanation and the rule accepts one."""
+        return bool(self.explainable and self.explanation)
+
+    @property
+    def open(self) -> bool:
+        """An error or warning still standing: not explained (an explanation of an unexplainable rule does not count)."""
+        return self.severity in (ERROR, WARNING) and not self.explained
 
     @property
     def where(self) -> str:
@@ -93,6 +105,31 @@ def _jsonable(v: Any) -> Any:
     return str(v)
 
 
+STATUS_ERROR, STATUS_PENDING, STATUS_PASSED = "有错误", "待说明", "通过"
+STATUS_MISSING, STATUS_UNREADABLE = "未提交", "未能读取"
+#: Every status a unit can have in a summary, worst first.
+STATUSES = (STATUS_MISSING, STATUS_UNREADABLE, STATUS_ERROR, STATUS_PENDING, STATUS_PASSED)
+
+
+def finding_status(findings, *, unreadable: bool = False) -> str:
+    """有错误 / 待说明 / 通过 of one file's findings (Finding objects or their dicts)."""
+    if unreadable:
+        return STATUS_UNREADABLE
+    worst = STATUS_PASSED
+    for f in findings:
+        if isinstance(f, dict):
+            sev, ok = f.get("severity"), bool(f.get("explainable", True) and f.get("explanation"))
+        else:
+            sev, ok = f.severity, f.explained
+        if ok:
+            continue
+        if sev == ERROR:
+            return STATUS_ERROR
+        if sev == WARNING:
+            worst = STATUS_PENDING
+    return worst
+
+
 @dataclass
 class Report:
     """All findings for one file, with what was read."""
@@ -112,6 +149,27 @@ class Report:
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
+
+    @property
+    def open_errors(self) -> int:
+        """Errors not explained away (these set exit code 1)."""
+        return sum(1 for f in self.findings if f.severity == ERROR and not f.explained)
+
+    @property
+    def open_warnings(self) -> int:
+        """Warnings without an accepted explanation (exit code 1 under --strict)."""
+        return sum(1 for f in self.findings if f.severity == WARNING and not f.explained)
+
+    @property
+    def explained(self) -> int:
+        """Findings answered by an accepted 出错说明 (已说明)."""
+        return sum(1 for f in self.findings if f.explained)
+
+    @property
+    def status(self) -> str:
+        """The unit's status: 有错误 (an error not explained away), 待说明 (a warning without
+        explanation), 通过; 未能读取 when the file could not be read."""
+        return finding_status(self.findings, unreadable=bool(self.read_error))
 
     @property
     def errors(self) -> int:

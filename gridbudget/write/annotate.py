@@ -26,7 +26,17 @@
   is an internal hyperlink (``'工作表'!H4``) that jumps to the cell in Excel, WPS and
   LibreOffice. Every text from a finding is written as text, never as a formula (a
   message starting with ``=`` stays text). When a sheet called 审核结果 already exists
-  (a copy annotated before) ours is called 审核结果(2) ...
+  and is not ours, ours is called 审核结果(2) ...;
+* the last column, 出错说明, is where the unit answers a finding: its cells are unlocked
+  and pale yellow (the template's input style) on a sheet protected without a password
+  (filter and column widths still usable); a finding whose rule cannot be explained
+  (``Finding.explainable`` False: arithmetic or logic that cannot be right) gets a grey,
+  locked cell saying it must be corrected. An explanation the finding already carries
+  (read back from the workbook, :mod:`gridbudget.read.explain`) is written in its cell,
+  so explanations survive re-annotation. Re-annotating a copy gridbudget annotated
+  before replaces its 审核结果 sheet(s) (recognised by their header row) and removes our
+  old comments (author ``gridbudget``) before the new ones are added; a fill we changed
+  keeps its finding colour (the original fill is not known any more).
 
 Everything else of the user's workbook is carried over by openpyxl: values, formula
 text, merged cells, number formats and styles, data validation (list validation with
@@ -122,8 +132,14 @@ COLUMNS = (
     ("单元格", 7),
     ("应为", 12),
     ("实为", 12),
-    ("说明", 40),
+    ("说明", 36),
+    ("出错说明", 26),
 )
+
+#: The column in which the unit answers a finding (read back by gridbudget.read.explain).
+EXPLAIN_COLUMN = len(COLUMNS)
+#: What the 出错说明 cell of a finding whose rule cannot be explained says (locked, grey).
+NOT_EXPLAINABLE = "须改正，不能以说明代替"
 
 TABLE_NAMES = {"basic": "基础数据表", "overall": "整体支出自评表", "project": "项目支出自评表"}
 
@@ -147,7 +163,10 @@ def comment_text(findings: Iterable[Finding]) -> str:
     """The text of our comment for the findings of one cell, most severe first."""
     lines = []
     for f in sorted(findings, key=_rank):
-        lines.append(f"【{_label(f.severity)}】{f.code} {f.message}".rstrip())
+        line = f"【{_label(f.severity)}】{f.code} {f.message}".rstrip()
+        if f.explained:
+            line += f"（已说明：{f.explanation}）"
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -293,6 +312,31 @@ def _annotate_cells(wb, findings: list[Finding]) -> dict[int, _Target]:
     return targets
 
 
+def _remove_previous(wb) -> None:
+    """Drop the 审核结果 sheets and comments of an earlier annotation of this workbook."""
+    from ..read.explain import _SHEET_NAME
+
+    for ws in list(wb.worksheets):
+        if not (_SHEET_NAME.match(ws.title.strip()) and ws.title.startswith(SHEET_TITLE)):
+            continue
+        head = next((r for r in range(1, 60) if ws.cell(r, 1).value == "序号"
+                     and ws.cell(r, 3).value == "规则代码"), None)
+        if head is not None:
+            wb.remove(ws)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                c = cell.comment
+                if c is None:
+                    continue
+                text = c.text or ""
+                if c.author == AUTHOR and text.startswith("【"):
+                    cell.comment = None
+                elif "\n\n【" in text:                        # the user's comment with ours appended
+                    kept = text.split("\n\n【", 1)[0]
+                    cell.comment = _comment(kept, c.author or AUTHOR)
+
+
 def _unique_title(wb) -> str:
     taken = {n.casefold() for n in wb.sheetnames}
     if SHEET_TITLE.casefold() not in taken:
@@ -331,12 +375,18 @@ def _title_lines(findings: list[Finding], *, file: str, unit: str, year: int | N
         second.append(f"评分方案：{shown}")
     d = date.today()
     second += [f"审核日期：{d.year}年{d.month}月{d.day}日", f"由 gridbudget {_version()} 生成"]
-    lines = [("info", "　　".join(first)), ("info", "　　".join(second)), ("counts", summary_line(findings))]
+    counts = summary_line(findings)
+    done = sum(1 for f in findings if f.explained)
+    if done:
+        counts += f"（其中已说明 {done} 项）"
+    lines = [("info", "　　".join(first)), ("info", "　　".join(second)), ("counts", counts)]
     if not findings:
         lines.append(("info", "未发现问题。"))
     else:
         lines.append(("info", "有问题的单元格已在原表中标注颜色并加批注；批注不打印，完整说明见下表“说明”列。"
                               "点击“单元格”列的链接可跳到该单元格。"))
+        lines.append(("info", "不改数字而有正当理由的，请在最后一列“出错说明”（淡黄）写明原因，保存后交回本文件；"
+                              "重新审核时该问题记为“已说明”。标明“" + NOT_EXPLAINABLE + "”的问题必须在原表中改正。"))
     lines.extend(("note", n) for n in notes)
     return lines
 
@@ -349,7 +399,7 @@ def _version() -> str:
 
 def _summary_sheet(wb, findings: list[Finding], targets: dict[int, _Target], notes: list[str], *,
                    file: str = "", unit: str = "", year: int | None = None, profile: Any = None):
-    from openpyxl.styles import Alignment, Border, Side
+    from openpyxl.styles import Alignment, Border, Protection, Side
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.hyperlink import Hyperlink
     from openpyxl.worksheet.pagebreak import Break
@@ -455,6 +505,7 @@ def _summary_sheet(wb, findings: list[Finding], targets: dict[int, _Target], not
             fmt_value(f.expected) if has_values else "",
             fmt_value(f.found) if has_values else "",
             note,
+            (f.explanation or "") if f.explainable else NOT_EXPLAINABLE,
         ]
         for col, v in enumerate(values, start=1):
             c = ws.cell(row=r, column=col)
@@ -465,6 +516,13 @@ def _summary_sheet(wb, findings: list[Finding], targets: dict[int, _Target], not
             c.border = border
             c.font = style.openpyxl_font()
             c.alignment = centre if col in (1, 2, 5, 8) else wrap
+        answer = ws.cell(row=r, column=EXPLAIN_COLUMN)
+        if f.explainable:
+            answer.fill = style.openpyxl_fill(style.INPUT_FILL)
+            answer.protection = Protection(locked=False)
+        else:
+            answer.fill = style.openpyxl_fill(style.BLANK_FILL)
+            answer.font = style.openpyxl_font(color="7F7F7F")
         ws.row_dimensions[r].height = style.wrapped_row_height(
             [(v, w) for v, w in zip(values, widths) if isinstance(v, str)])
         sev = ws.cell(row=r, column=2)
@@ -479,6 +537,12 @@ def _summary_sheet(wb, findings: list[Finding], targets: dict[int, _Target], not
     last = max(r, header)
     ws.freeze_panes = ws.cell(row=header + 1, column=1).coordinate
     ws.auto_filter.ref = f"A{header}:{last_letter}{last}"
+    # protected without a password: only the 出错说明 cells take input; filtering and widths still work
+    ws.protection.sheet = True
+    ws.protection.autoFilter = False
+    ws.protection.sort = False
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
     style.openpyxl_page(ws, header_row=header, title=SHEET_TITLE)
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.page_margins.header = ws.page_margins.footer = 0.3
@@ -511,6 +575,7 @@ def annotate(src: str | Path, findings: list[Finding], dst: str | Path, *, kind:
     """
     copy = open_copy(src, dst, purpose="审核副本", kind=kind)     # kind: src was already read by the caller
     findings = list(findings)
+    _remove_previous(copy.wb)
     if unit is None or year is None:
         got_unit, got_year = _unit_year(src)
         unit = got_unit if unit is None else unit

@@ -28,10 +28,22 @@ def finding_line(f: Finding, color: bool = False) -> str:
     tail = ""
     if f.expected is not None or f.found is not None:
         tail = f"（应为 {fmt_value(f.expected)}，实为 {fmt_value(f.found)}）"
+    tail += explanation_text(f)
     if color:
         c = _COLORS.get(f.severity, "")
+        if f.explained:
+            c = _DIM
         return f"{_BOLD}{where}{_RESET} {_DIM}{f.code}{_RESET} {c}{sev}{_RESET} {f.message}{tail}"
     return f"{where} {f.code} {sev} {f.message}{tail}"
+
+
+def explanation_text(f: Finding) -> str:
+    """What the unit's 出错说明 does to a finding, as the tail of its line ("" without one)."""
+    if not f.explanation:
+        return ""
+    if f.explainable:
+        return f"【已说明】{f.explanation}"
+    return f"【说明不能代替改正】{f.explanation}"
 
 
 def _group_title(f: Finding) -> str:
@@ -44,7 +56,7 @@ def _group_title(f: Finding) -> str:
 def render_text(reports: Iterable[Report], color: bool = False) -> str:
     lines: list[str] = []
     totals = {ERROR: 0, WARNING: 0, INFO: 0}
-    nfiles = unreadable = 0
+    nfiles = unreadable = explained = 0
     for rep in reports:
         nfiles += 1
         if rep.read_error:
@@ -67,9 +79,11 @@ def render_text(reports: Iterable[Report], color: bool = False) -> str:
                 lines.append(f"{_BOLD}{title}{_RESET}" if color else title)
             lines.append("  " + finding_line(f, color))
             totals[f.severity] = totals.get(f.severity, 0) + 1
+            explained += f.explained
         if not rep.findings:
             lines.append(f"{rep.file}: 未发现问题。")
     summary = (f"共检查 {nfiles} 个文件：错误 {totals[ERROR]} 项，警告 {totals[WARNING]} 项，提示 {totals[INFO]} 项"
+               + (f"（其中已说明 {explained} 项）" if explained else "")
                + (f"，{unreadable} 个文件无法读取" if unreadable else "") + "。")
     lines.append(summary)
     return "\n".join(lines) + "\n"
@@ -86,7 +100,8 @@ def report_dict(rep: Report) -> dict[str, Any]:
         "read_error_code": rep.read_error_code,
         "notes": rep.notes,
         "previous_error": rep.previous_error,
-        "counts": {"error": rep.errors, "warning": rep.warnings, "info": rep.infos},
+        "counts": {"error": rep.errors, "warning": rep.warnings, "info": rep.infos, "explained": rep.explained},
+        "status": None if rep.read_error else rep.status,
         "findings": [f.to_dict() for f in rep.findings],
     }
 
@@ -97,7 +112,8 @@ def render_json(reports: Iterable[Report]) -> dict[str, Any]:
         "schema": FINDINGS_SCHEMA_VERSION,
         "files": [report_dict(r) for r in reps],
         "counts": {"error": sum(r.errors for r in reps), "warning": sum(r.warnings for r in reps),
-                   "info": sum(r.infos for r in reps), "unreadable": sum(1 for r in reps if r.read_error)},
+                   "info": sum(r.infos for r in reps), "explained": sum(r.explained for r in reps),
+                   "unreadable": sum(1 for r in reps if r.read_error)},
     }
 
 

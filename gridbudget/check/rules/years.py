@@ -11,7 +11,8 @@ from .common import amount, money, _name_key, neq
 # 跨年 (across years; needs last year's workbook)
 # ---------------------------------------------------------------------------
 @rule("Y-PREV-FINAL", KIND_YEARS, ERROR, "上年决算数与上年表不符",
-      "基础数据表本年的“上年决算数”应等于上年基础数据表的“本年决算数”（需提供上年工作簿：--previous）。", "DOMAIN 跨年")
+      "基础数据表本年的“上年决算数”应等于上年基础数据表的“本年决算数”（需提供上年工作簿：--previous）。"
+      "上年决算经审计调整的，可以出错说明说明。", "DOMAIN 跨年", explainable=True)
 def prev_final(ctx: Ctx):
     if ctx.previous is None or ctx.previous.basic is None or ctx.sub.basic is None:
         return

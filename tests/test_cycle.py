@@ -1,0 +1,214 @@
+"""The bureau's yearly cycle (issue 12): 出错说明 round trip, a status for every unit."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+
+from gridbudget.check.engine import RULES
+from gridbudget.check.findings import ERROR, WARNING, finding_status
+from gridbudget.read.explain import explanation_key, read_explanations, read_submission
+from gridbudget.read.book import open_book
+from gridbudget.submission import flatten
+from gridbudget.write.annotate import EXPLAIN_COLUMN, NOT_EXPLAINABLE
+from gridbudget.write.template import TemplateOptions, write_template
+from helpers import EXAMPLE_JSON, EXAMPLE_XLSX, sha256
+
+CYCLE_CODES: tuple[str, ...] = ()      # the F- rules, once there are any (test_validate's tested set)
+
+
+def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "gridbudget", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=120)
+
+
+def _fill(data: dict, path: Path) -> Path:
+    flat = flatten(data)
+    unit = data["overall"]["unit"]
+    write_template(path, TemplateOptions(unit=unit, projects=max(1, len(flat["projects"]))), flat)
+    return path
+
+
+def _seed() -> dict:
+    return json.loads(EXAMPLE_JSON.read_text(encoding="utf-8"))
+
+
+def _validate(path: Path) -> dict:
+    proc = _cli("validate", str(path), "--format", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)["files"][0]
+
+
+def _table(ws):
+    """(header row, rows below it that are findings) of a 审核结果 sheet."""
+    header = next(r for r in range(1, 60) if ws.cell(r, 1).value == "序号")
+    rows = [r for r in range(header + 1, ws.max_row + 1) if isinstance(ws.cell(r, 1).value, int)]
+    return header, rows
+
+
+def _explain(src: Path, dst: Path, answers: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """Write an explanation beside the first finding of each code in ``answers`` (the unit's side, openpyxl)."""
+    wb = openpyxl.load_workbook(src)
+    ws = wb["审核结果"]
+    _, rows = _table(ws)
+    where = {}
+    for r in rows:
+        code = ws.cell(r, 3).value
+        if code in answers and code not in where:
+            ws.cell(r, EXPLAIN_COLUMN).value = answers[code]
+            where[code] = (ws.cell(r, 7).value, ws.cell(r, 8).value)
+    wb.save(dst)
+    return where
+
+
+# --------------------------------------------------------------------------- the rule catalogue
+
+
+def test_every_rule_says_whether_it_can_be_explained():
+    from gridbudget.check import rules  # noqa: F401
+
+    assert all(isinstance(r.explainable, bool) for r in RULES.values())
+    # arithmetic that cannot be right cannot be explained away; a warning can
+    for code in ("W-INCOME-SUM", "W-EXEC-RATE", "S-SCORE-SUM", "W-PROJECTS-TOTAL"):
+        assert RULES[code].severity == ERROR and not RULES[code].explainable, code
+    assert all(r.explainable for r in RULES.values() if r.severity != ERROR)
+    assert RULES["Y-PREV-FINAL"].explainable            # an audited restatement of last year's figure
+    proc = _cli("rules", "--format", "json")
+    listed = {r["code"]: r["explainable"] for r in json.loads(proc.stdout)}
+    assert listed == {c: r.explainable for c, r in RULES.items()}
+    text = _cli("rules").stdout
+    assert "[不可说明] 执行率计算有误" in text and "[可说明] 金额数量级异常" in text
+
+
+# --------------------------------------------------------------------------- 出错说明 round trip
+
+
+def test_explanation_round_trip(tmp_path):
+    data = _seed()
+    data["overall"]["income"]["general"] = 100          # 按收入性质分 ≠ 全年执行数: W-INCOME-SUM, an error
+    src = _fill(data, tmp_path / "unit.xlsx")
+    before = sha256(src)
+    first = _validate(src)
+    codes = {f["code"]: f for f in first["findings"]}
+    assert codes["W-INCOME-SUM"]["severity"] == ERROR and not codes["W-INCOME-SUM"]["explainable"]
+    assert codes["S-SCORE-DIFF"]["severity"] == WARNING and codes["S-SCORE-DIFF"]["explainable"]
+    assert first["status"] == "有错误"
+
+    copy1 = tmp_path / "审核副本.xlsx"
+    assert _cli("validate", str(src), "--annotate", str(copy1)).returncode == 1
+    wb = openpyxl.load_workbook(copy1)
+    ws = wb["审核结果"]
+    header, rows = _table(ws)
+    assert ws.cell(header, EXPLAIN_COLUMN).value == "出错说明"
+    assert ws.protection.sheet and not ws.protection.password          # protected, no password
+    for r in rows:
+        answer = ws.cell(r, EXPLAIN_COLUMN)
+        if ws.cell(r, 3).value == "W-INCOME-SUM":
+            assert answer.protection.locked and answer.value == NOT_EXPLAINABLE
+        else:
+            assert not answer.protection.locked and answer.value is None
+            assert answer.fill.fgColor.rgb[-6:] == "FFF9DB"          # the template's input yellow
+
+    # the unit answers a warning and (in vain) the error, and sends the copy back
+    returned = tmp_path / "returned.xlsx"
+    text = "年中调减预算后按调整后预算数执行，执行率得分按实际执行情况自评。"
+    wb = openpyxl.load_workbook(copy1)
+    ws = wb["审核结果"]
+    _, rows = _table(ws)
+    for r in rows:
+        if ws.cell(r, 3).value == "S-SCORE-DIFF" and ws.cell(r, 7).value == "整体支出自评表":
+            ws.cell(r, EXPLAIN_COLUMN).value = text
+        if ws.cell(r, 3).value == "W-INCOME-SUM":
+            ws.cell(r, EXPLAIN_COLUMN).value = "其他收入漏填"
+    wb.save(returned)
+
+    again = _validate(returned)
+    # the tables read the same: the 审核结果 sheet is not a self-evaluation table
+    assert [(f["code"], f["sheet"], f["cell"]) for f in again["findings"]] == \
+        [(f["code"], f["sheet"], f["cell"]) for f in first["findings"]]
+    got = {f["code"]: f for f in again["findings"] if f["sheet"] != "项目支出自评表-1"}
+    assert got["S-SCORE-DIFF"]["explanation"] == text and got["S-SCORE-DIFF"]["severity"] == WARNING
+    assert got["W-INCOME-SUM"]["explanation"] == "其他收入漏填" and got["W-INCOME-SUM"]["severity"] == ERROR
+    assert again["counts"]["explained"] == 1 and again["status"] == "有错误"
+    out = _cli("validate", str(returned))
+    assert out.returncode == 1                        # the error stands
+    line = next(x for x in out.stdout.splitlines() if "S-SCORE-DIFF" in x and "整体支出自评表!" in x)
+    assert line.endswith("【已说明】" + text)
+    assert "【说明不能代替改正】其他收入漏填" in out.stdout
+    assert "（其中已说明 1 项）" in out.stdout.splitlines()[-1]
+
+    # re-annotation keeps the text (and replaces the old 审核结果 and comments instead of piling them up)
+    copy2 = tmp_path / "审核副本2.xlsx"
+    _cli("validate", str(returned), "--annotate", str(copy2))
+    wb2 = openpyxl.load_workbook(copy2)
+    assert [n for n in wb2.sheetnames if n.startswith("审核结果")] == ["审核结果"]
+    ws2 = wb2["审核结果"]
+    _, rows2 = _table(ws2)
+    answers = {ws2.cell(r, 3).value: ws2.cell(r, EXPLAIN_COLUMN).value for r in rows2
+               if ws2.cell(r, 7).value != "项目支出自评表-1"}
+    assert answers["S-SCORE-DIFF"] == text and answers["W-INCOME-SUM"] == NOT_EXPLAINABLE
+    comments = [c.comment.text for s in wb2.worksheets for row in s.iter_rows() for c in row if c.comment]
+    first_comments = [c.comment.text for s in openpyxl.load_workbook(copy1).worksheets
+                      for row in s.iter_rows() for c in row if c.comment]
+    assert len(comments) == len(first_comments)
+    assert not any(t.count("S-SCORE-DIFF") > 1 for t in comments)
+    assert any("已说明：" + text in t for t in comments)
+    assert sha256(src) == before                              # inputs never modified
+
+
+def test_fixing_the_error_and_explaining_the_warnings_passes(tmp_path):
+    src = _fill(_seed(), tmp_path / "unit.xlsx")
+    first = _validate(src)
+    assert first["status"] == "待说明"
+    copy1 = tmp_path / "copy.xlsx"
+    _cli("validate", str(src), "--annotate", str(copy1))
+    wb = openpyxl.load_workbook(copy1)
+    ws = wb["审核结果"]
+    _, rows = _table(ws)
+    for r in rows:
+        if ws.cell(r, 2).value == "警告":
+            ws.cell(r, EXPLAIN_COLUMN).value = f"说明 {r}"
+    wb.save(tmp_path / "back.xlsx")
+    again = _validate(tmp_path / "back.xlsx")
+    assert again["status"] == "通过" and again["counts"]["explained"] == 10
+    assert _cli("validate", str(tmp_path / "back.xlsx"), "--strict").returncode == 0    # explained warnings
+    assert _cli("validate", str(src), "--strict").returncode == 1
+
+
+def test_explanation_sheet_in_the_original_workbook(tmp_path):
+    """The unit may instead add a 出错说明 sheet to its own workbook."""
+    src = tmp_path / "unit.xlsx"
+    src.write_bytes(EXAMPLE_XLSX.read_bytes())
+    wb = openpyxl.load_workbook(src)
+    ws = wb.create_sheet("出错说明")
+    ws.append(["规则代码", "工作表", "单元格", "出错说明"])
+    ws.append(["S-SCORE-DIFF", "整体支出自评表", "$I$4", "执行率得分按单位办法自评"])
+    ws.append(["X-NOPE", "整体支出自评表", "A1", "不对应任何问题"])
+    wb.save(src)
+    sub, explanations = read_submission(src)
+    assert explanations[explanation_key("S-SCORE-DIFF", "整体支出自评表", "I4")] == "执行率得分按单位办法自评"
+    assert "出错说明" not in {t.sheet for t in sub.tables}
+    rep = _validate(src)
+    got = [f for f in rep["findings"] if f["explanation"]]
+    assert [(f["code"], f["cell"]) for f in got] == [("S-SCORE-DIFF", "I4")]
+    assert rep["counts"] == {"error": 0, "warning": 10, "info": 5, "explained": 1}
+    assert read_explanations(open_book(EXAMPLE_XLSX)) == {}
+
+
+def test_seed_still_reads_the_same():
+    out = _cli("validate", str(EXAMPLE_XLSX))
+    assert out.stdout.splitlines()[-1] == "共检查 1 个文件：错误 0 项，警告 10 项，提示 5 项。"
+
+
+def test_finding_status():
+    assert finding_status([]) == "通过"
+    assert finding_status([{"severity": "info"}]) == "通过"
+    assert finding_status([{"severity": "warning"}]) == "待说明"
+    assert finding_status([{"severity": "warning", "explainable": True, "explanation": "x"}]) == "通过"
+    assert finding_status([{"severity": "error", "explainable": False, "explanation": "x"}]) == "有错误"
+    assert finding_status([], unreadable=True) == "未能读取"
+
