@@ -401,6 +401,26 @@ def rules_cmd(
     sys.stdout.write(render_catalogue(fmt))
 
 
+@_command("serve")
+def serve_cmd(
+    host: str = typer.Option("127.0.0.1", "--host", help="监听地址（默认 127.0.0.1，只有本机可以打开；"
+                             "其他地址需要在第一次启动时设置管理员密码）"),
+    port: int = typer.Option(8000, "--port", help="端口（默认 8000）"),
+    data: Optional[Path] = typer.Option(None, "--data", help="数据文件夹：上传的工作簿、审核结果、收集任务"
+                                        "（默认 ~/.local/share/gridbudget/web）"),
+    timeout: float = typer.Option(DEFAULT_TIMEOUT, "--timeout", callback=_check_timeout, help=_TIMEOUT_HELP),
+) -> None:
+    """网页版：在浏览器中下载模板、审核工作簿（带批注副本、评分副本），为各单位收集工作簿。
+
+    打开 http://127.0.0.1:8000/ 即可使用。退出码：0 正常停止；3 选项有误（地址、端口、数据文件夹、管理员密码）。
+    """
+    from .web.server import prepare, run as run_server
+
+    web_app, folder = prepare(host, port, data, timeout,
+                              prompt=lambda text: typer.prompt(text, hide_input=True, confirmation_prompt=True))
+    run_server(web_app, host, port, folder, typer.echo)
+
+
 # ---------------------------------------------------------------------------
 # main: the exit-code contract, Chinese usage errors, no traceback
 # ---------------------------------------------------------------------------

@@ -1,0 +1,93 @@
+// gridbudget serve: drag and drop, progress while a check runs, filters on the results page.
+// Plain JavaScript, no network beyond this server (the page's CSP allows only this file).
+(function () {
+  "use strict";
+
+  function setupUpload() {
+    var form = document.getElementById("check-form");
+    if (!form) return;
+    var input = document.getElementById("file");
+    var drop = document.getElementById("drop");
+    var chosen = document.getElementById("chosen");
+    var progress = document.getElementById("progress");
+    var text = document.getElementById("progress-text");
+    var button = document.getElementById("submit");
+
+    function show() {
+      chosen.textContent = input.files.length ? "已选择：" + input.files[0].name : "";
+    }
+    input.addEventListener("change", show);
+    ["dragenter", "dragover"].forEach(function (ev) {
+      drop.addEventListener(ev, function (e) { e.preventDefault(); drop.classList.add("over"); });
+    });
+    ["dragleave", "drop"].forEach(function (ev) {
+      drop.addEventListener(ev, function (e) { e.preventDefault(); drop.classList.remove("over"); });
+    });
+    drop.addEventListener("drop", function (e) {
+      if (e.dataTransfer && e.dataTransfer.files.length) {
+        input.files = e.dataTransfer.files;
+        show();
+      }
+    });
+    form.addEventListener("submit", function () {
+      if (!input.files.length) return;
+      progress.hidden = false;
+      button.disabled = true;
+      text.textContent = "正在上传并审核 " + input.files[0].name + "，请稍候……";
+      var started = Date.now();
+      setInterval(function () {
+        text.textContent = "正在审核 " + input.files[0].name + "……已用 " +
+          Math.round((Date.now() - started) / 1000) + " 秒";
+      }, 1000);
+    });
+  }
+
+  function setupFilters() {
+    var filters = document.getElementById("filters");
+    if (!filters) return;
+    var boxes = filters.querySelectorAll(".f-sev");
+    var table = document.getElementById("f-table");
+    var shown = document.getElementById("shown");
+
+    function apply() {
+      var wanted = {};
+      boxes.forEach(function (b) { wanted[b.value] = b.checked; });
+      var total = 0;
+      document.querySelectorAll(".group").forEach(function (g) {
+        var inTable = !table.value || g.getAttribute("data-group") === table.value;
+        var visible = 0;
+        g.querySelectorAll(".finding").forEach(function (row) {
+          var on = inTable && wanted[row.getAttribute("data-severity")];
+          row.hidden = !on;
+          if (on) visible += 1;
+        });
+        g.hidden = visible === 0;
+        total += visible;
+      });
+      shown.textContent = "显示 " + total + " 项";
+    }
+    boxes.forEach(function (b) { b.addEventListener("change", apply); });
+    table.addEventListener("change", apply);
+    apply();
+  }
+
+  function setupCopy() {
+    document.querySelectorAll("[data-copy]").forEach(function (btn) {
+      btn.addEventListener("click", function () {
+        var target = document.getElementById(btn.getAttribute("data-copy"));
+        if (target && navigator.clipboard) navigator.clipboard.writeText(target.value || target.textContent);
+      });
+    });
+    document.querySelectorAll("form[data-confirm]").forEach(function (f) {
+      f.addEventListener("submit", function (e) {
+        if (!window.confirm(f.getAttribute("data-confirm"))) e.preventDefault();
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setupUpload();
+    setupFilters();
+    setupCopy();
+  });
+})();

@@ -1,0 +1,199 @@
+"""gridbudget serve (issue 14): the web app through Starlette's TestClient, and one end-to-end
+test in a real headless Chromium (marker ``browser``, skipped when Chromium is absent)."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+
+import pytest
+
+pytest.importorskip("starlette")
+pytest.importorskip("httpx")
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+from gridbudget import cli
+from gridbudget.web import security
+from gridbudget.web.app import create_app
+from helpers import EXAMPLE_JSON, EXAMPLE_XLSX
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+@pytest.fixture()
+def client(tmp_path):
+    with TestClient(create_app(tmp_path / "data", timeout=60)) as c:
+        yield c
+
+
+def upload(c, name: str, content: bytes, csrf: str | None = "auto"):
+    if csrf == "auto":
+        csrf = csrf_of(c.get("/").text)
+    data = {} if csrf is None else {"csrf": csrf}
+    return c.post("/check", data=data, files={"file": (name, content, XLSX)})
+
+
+def test_upload_the_example_gives_the_ten_warnings_and_both_copies(client, tmp_path):
+    r = upload(client, "junshan-2024.xlsx", EXAMPLE_XLSX.read_bytes())
+    assert r.status_code == 200 and "/check/" in str(r.url)
+    text = text_of(r.text)
+    assert "错误 0 项" in text and "警告 10 项" in text and "提示 5 项" in text
+    assert text.count("S-SCORE-DIFF") == 2 and "整体支出自评表!I4" in text
+    assert "【基础数据表】" in text and "【项目支出绩效自评表：移动网格平台】" in text
+    # recomputed scores beside the unit's own
+    assert re.search(r"总分 98 99\.91", text) and re.search(r"预算执行率 9 8\.12", text)
+    annotated = client.get(str(r.url) + "/download/annotated")
+    assert annotated.status_code == 200 and annotated.content[:2] == b"PK"
+    assert "filename*=UTF-8''junshan-2024-" in annotated.headers["content-disposition"]
+    scored = client.get(str(r.url) + "/download/scored")
+    assert scored.status_code == 200 and scored.content[:2] == b"PK"
+    from openpyxl import load_workbook
+
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(annotated.content)
+    assert load_workbook(path).sheetnames[0] == "审核结果"
+    path.write_bytes(scored.content)
+    assert load_workbook(path).sheetnames[0] == "评分汇总"
+    # stored by content hash, never under the uploaded name
+    import hashlib
+
+    digest = hashlib.sha256(EXAMPLE_XLSX.read_bytes()).hexdigest()
+    uploads = list((tmp_path / "data" / "uploads").iterdir())
+    assert [p.name for p in uploads] == [f"{digest}.xlsx"]
+
+
+def test_security_headers_and_no_inline_script(client):
+    r = client.get("/")
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert "<script>" not in r.text and '<script src="/static/app.js"' in r.text
+    assert "HttpOnly" in r.headers["set-cookie"] and "SameSite=Strict" in r.headers["set-cookie"]
+    assert "首页" in r.text and "下载空白模板" in r.text and "开始审核" in r.text
+
+
+def test_csrf_missing_or_wrong_is_refused(client):
+    r = upload(client, "junshan-2024.xlsx", EXAMPLE_XLSX.read_bytes(), csrf=None)
+    assert r.status_code == 403 and "安全令牌" in r.text
+    r = upload(client, "junshan-2024.xlsx", EXAMPLE_XLSX.read_bytes(), csrf="x" * 32)
+    assert r.status_code == 403
+    r = client.post("/template", data={"unit": "甲", "year": "2024", "projects": "1"})
+    assert r.status_code == 403 and "安全令牌" in r.text
+
+
+def test_csrf_token_of_another_session_is_refused(tmp_path):
+    app = create_app(tmp_path / "data")
+    with TestClient(app) as a, TestClient(app) as b:
+        token_a = csrf_of(a.get("/").text)
+        b.get("/")
+        assert upload(b, "junshan-2024.xlsx", EXAMPLE_XLSX.read_bytes(), csrf=token_a).status_code == 403
+
+
+def test_oversized_upload_is_refused_while_streaming(tmp_path):
+    with TestClient(create_app(tmp_path / "data", max_upload=2**20)) as c:
+        r = upload(c, "big.xlsx", b"PK" + b"\0" * (2 * 2**20))
+        assert r.status_code == 413 and "文件太大" in r.text and "1 MB" in r.text
+    assert not list((tmp_path / "data" / "uploads").iterdir())
+
+
+def test_corrupt_and_renamed_exe_uploads_are_refused_in_chinese(client):
+    r = upload(client, "坏的.xlsx", b"PK\x03\x04" + b"\x00garbage" * 100)
+    assert r.status_code == 422 and "无法读取 坏的.xlsx" in text_of(r.text)
+    exe = b"MZ\x90\x00" + b"\x00" * 200 + b"This program cannot be run in DOS mode"
+    r = upload(client, "setup.xlsx", exe)
+    assert r.status_code == 422 and "无法读取 setup.xlsx" in text_of(r.text)
+    r = upload(client, "setup.exe", exe)
+    assert r.status_code == 415 and "不支持的文件类型“.exe”" in r.text
+    r = upload(client, "空.xlsx", b"")
+    assert r.status_code == 400 and "空的" in r.text
+
+
+def test_results_are_seen_only_by_the_uploading_browser(tmp_path):
+    app = create_app(tmp_path / "data")
+    with TestClient(app) as a, TestClient(app) as b:
+        r = upload(a, "junshan-2024.xlsx", EXAMPLE_XLSX.read_bytes())
+        url = str(r.url)
+        assert b.get(url).status_code == 404
+        assert b.get(url + "/download/annotated").status_code == 404
+        assert a.get(url).status_code == 200
+        assert a.get("/check/../../secret.key").status_code == 404
+        assert a.get("/check/short").status_code == 404
+        assert a.get(url + "/download/record").status_code == 404
+
+
+def _script_workbook(path):
+    from gridbudget.submission import flatten
+    from gridbudget.write.template import TemplateOptions, write_template
+
+    nested = json.loads(EXAMPLE_JSON.read_text(encoding="utf-8"))
+    nested["overall"]["ind"]["output"]["quantity"]["rows"][1]["name"] = "<script>alert(1)</script>"
+    nested["basic"]["unit"] = "<b>某单位</b>"
+    flat = flatten(nested)
+    write_template(path, TemplateOptions(unit="<b>某单位</b>", projects=len(flat["projects"])), flat)
+    return path
+
+
+def test_script_indicator_is_shown_as_text(client, tmp_path):
+    book = _script_workbook(tmp_path / "<img src=x onerror=alert(1)>.xlsx")
+    r = upload(client, book.name, book.read_bytes())
+    assert r.status_code == 200
+    assert "<script>alert(1)</script>" not in r.text and "<b>某单位</b>" not in r.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
+    assert "<img src=x" not in r.text and "&lt;img src=x onerror=alert(1)&gt;.xlsx" in r.text
+
+
+def test_blank_template_download(client, tmp_path):
+    token = csrf_of(client.get("/").text)
+    r = client.post("/template", data={"csrf": token, "unit": "某某中心", "year": "2024", "projects": "3"})
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    assert "filename*=UTF-8''" in r.headers["content-disposition"]
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(r.content)
+    from openpyxl import load_workbook
+
+    names = load_workbook(path).sheetnames
+    assert sum(1 for n in names if n.startswith("项目支出自评表")) == 3
+    r = client.post("/template", data={"csrf": token, "unit": "x", "year": "1800", "projects": "1"})
+    assert r.status_code == 400 and "年度应在" in r.text
+
+
+def test_non_local_host_needs_the_administrator_password(tmp_path, capsys):
+    rc = cli.run(["serve", "--host", "0.0.0.0", "--data", str(tmp_path / "d")])
+    err = capsys.readouterr().err
+    assert rc == 3 and "管理员密码" in err
+    with pytest.raises(ValueError):
+        create_app(tmp_path / "d", require_login=True)
+    assert cli.run(["serve", "--port", "70000", "--data", str(tmp_path / "d")]) == 3
+    (tmp_path / "f").write_text("x")
+    assert cli.run(["serve", "--data", str(tmp_path / "f")]) == 3
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_login_with_the_administrator_password(tmp_path):
+    data = tmp_path / "d"
+    data.mkdir()
+    security.set_admin_password(data, "correct horse")
+    record = json.loads((data / "admin.json").read_text())
+    assert record["algorithm"] == "scrypt" and "correct horse" not in json.dumps(record)
+    assert (data / "admin.json").stat().st_mode & 0o077 == 0
+    with TestClient(create_app(data, require_login=True)) as c:
+        r = c.get("/", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/login"
+        token = csrf_of(c.get("/login").text)
+        assert c.post("/login", data={"csrf": token, "password": "wrong password"}).status_code == 403
+        assert c.post("/login", data={"password": "correct horse"}).status_code == 403     # no CSRF token
+        r = c.post("/login", data={"csrf": token, "password": "correct horse"})
+        assert r.status_code == 200 and "审核一份自评附表工作簿" in r.text
+        assert "开始审核" in c.get("/").text
