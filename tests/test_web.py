@@ -197,3 +197,137 @@ def test_login_with_the_administrator_password(tmp_path):
         r = c.post("/login", data={"csrf": token, "password": "correct horse"})
         assert r.status_code == 200 and "审核一份自评附表工作簿" in r.text
         assert "开始审核" in c.get("/").text
+
+
+# ---------------------------------------------------------------------------
+# end to end in a real headless Chromium (Debian packages chromium, chromium-driver)
+# ---------------------------------------------------------------------------
+def _browser_paths():
+    import shutil
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    return chromium, driver
+
+
+@pytest.fixture()
+def live_server(tmp_path):
+    """The app served by uvicorn on a free local port in a thread: its base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_app(tmp_path / "data", allowed_hosts=("127.0.0.1", "localhost"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture()
+def browser(tmp_path):
+    chromium, driver = _browser_paths()
+    if not chromium or not driver:
+        pytest.skip("没有安装 Chromium 和 chromedriver（apt-get install chromium chromium-driver）")
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chromium
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1280,1600", "--lang=zh-CN", "--no-first-run", "--disable-extensions"):
+        opts.add_argument(arg)
+    opts.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                           "download.prompt_for_download": False,
+                                           "safebrowsing.enabled": False})
+    drv = webdriver.Chrome(service=Service(driver), options=opts)
+    drv.downloads = downloads
+    try:
+        yield drv
+    finally:
+        drv.quit()
+
+
+def _shots(tmp_path):
+    import os
+    from pathlib import Path
+
+    folder = Path(os.environ.get("GRIDBUDGET_SCREENSHOTS") or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _shoot(drv, folder, name: str) -> None:
+    """A full-page screenshot: the window is made as tall as the page first."""
+    height = drv.execute_script("return document.documentElement.scrollHeight")
+    drv.set_window_size(1280, max(900, min(int(height) + 40, 6000)))
+    drv.save_screenshot(str(folder / f"{name}.png"))
+
+
+def _wait_for_file(folder, pattern: str, seconds: float = 20):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        done = [p for p in folder.glob(pattern) if not p.name.endswith(".crdownload")]
+        if done:
+            return done[0]
+        time.sleep(0.2)
+    return None
+
+
+@pytest.mark.browser
+def test_browser_checks_the_example_and_downloads_the_annotated_copy(live_server, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    shots = _shots(tmp_path)
+    drv = browser
+    drv.get(live_server + "/")
+    assert "审核一份自评附表工作簿" in drv.page_source
+    _shoot(drv, shots, "01-首页")
+    drv.find_element(By.ID, "file").send_keys(str(EXAMPLE_XLSX))
+    assert "junshan-2024.xlsx" in drv.find_element(By.ID, "chosen").text
+    drv.find_element(By.ID, "submit").click()
+    WebDriverWait(drv, 60).until(ec.presence_of_element_located((By.ID, "totals")))
+    assert "警告 10 项" in drv.find_element(By.ID, "totals").text
+    assert len(drv.find_elements(By.CSS_SELECTOR, "tr.finding[data-severity=warning]")) == 10
+    _shoot(drv, shots, "02-审核结果")
+    # the filters: only warnings, then only the project table
+    for box in drv.find_elements(By.CSS_SELECTOR, ".f-sev"):
+        if box.get_attribute("value") != "warning":
+            box.click()
+    assert "显示 10 项" in drv.find_element(By.ID, "shown").text
+    from selenium.webdriver.support.ui import Select
+
+    Select(drv.find_element(By.ID, "f-table")).select_by_index(3)
+    assert "显示 6 项" in drv.find_element(By.ID, "shown").text
+    _shoot(drv, shots, "03-筛选后")
+    drv.find_element(By.ID, "dl-annotated").click()
+    got = _wait_for_file(browser.downloads, "*.xlsx")
+    assert got is not None and got.name == "junshan-2024-审核批注.xlsx"
+    from openpyxl import load_workbook
+
+    assert load_workbook(got).sheetnames[0] == "审核结果"
+    # a refused upload shows its Chinese message on the page
+    drv.get(live_server + "/")
+    bad = tmp_path / "setup.exe"
+    bad.write_bytes(b"MZ" + b"\0" * 100)
+    drv.find_element(By.ID, "file").send_keys(str(bad))
+    drv.find_element(By.ID, "submit").click()
+    WebDriverWait(drv, 30).until(ec.presence_of_element_located((By.ID, "error")))
+    assert "不支持的文件类型" in drv.find_element(By.ID, "error").text
+    _shoot(drv, shots, "04-拒绝的文件")
