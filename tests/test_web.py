@@ -200,6 +200,109 @@ def test_login_with_the_administrator_password(tmp_path):
 
 
 # ---------------------------------------------------------------------------
+# collection for a bureau
+# ---------------------------------------------------------------------------
+def _task(c, units="甲单位,某局\n乙单位,某局\n丙单位"):
+    token = csrf_of(c.get("/tasks").text)
+    r = c.post("/tasks", data={"csrf": token, "year": "2024", "title": "2024 年度自评", "units": units})
+    assert r.status_code == 200 and "/tasks/" in str(r.url)
+    links = dict(re.findall(r'<tr data-unit="([^"]+)">.*?value="http://testserver(/u/[A-Za-z0-9_-]+)"', r.text, re.S))
+    return str(r.url), links
+
+
+def _unit_upload(c, link, name, content):
+    token = csrf_of(c.get(link).text)
+    return c.post(link, data={"csrf": token}, files={"file": (name, content, XLSX)})
+
+
+def test_collection_three_units_status_and_summary(client, tmp_path):
+    task_url, links = _task(client)
+    assert sorted(links) == ["丙单位", "乙单位", "甲单位"]
+    r = _unit_upload(client, links["甲单位"], "junshan-2024.xlsx", EXAMPLE_XLSX.read_bytes())
+    assert r.status_code == 200 and "警告 10 项" in text_of(r.text)
+    assert client.get(str(r.url) + "/download/annotated").content[:2] == b"PK"
+    r = _unit_upload(client, links["乙单位"], "坏.xlsx", b"PK\x03\x04broken")
+    assert r.status_code == 422 and "无法读取 坏.xlsx" in text_of(r.text)
+    page = client.get(task_url).text
+    status = dict(re.findall(r'<tr data-unit="([^"]+)">.*?class="status status-[^"]+">([^<]+)<', page, re.S))
+    assert status == {"甲单位": "待说明", "乙单位": "未能读取", "丙单位": "未提交"}
+    summary = client.get(task_url + "/summary")
+    assert summary.status_code == 200 and summary.content[:2] == b"PK"
+    path = tmp_path / "h.xlsx"
+    path.write_bytes(summary.content)
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    assert "汇总" in wb.sheetnames
+    cells = " ".join(str(v) for row in wb["汇总"].iter_rows(values_only=True) for v in row if v is not None)
+    assert "岳阳市君山区社会治理网格化中心" in cells and "-甲单位.xlsx" in cells and "待说明" in cells
+    unread = " ".join(str(v) for row in wb["未能读取"].iter_rows(values_only=True) for v in row if v is not None)
+    assert "-乙单位.xlsx" in unread
+    # every submission kept with its time, hash and findings
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "data" / "collect.db")
+    assert db.execute("SELECT version FROM schema_version").fetchone()[0] == 1
+    rows = db.execute("SELECT status, sha256, warnings, created, findings FROM submissions ORDER BY id").fetchall()
+    assert [r[0] for r in rows] == ["待说明", "未能读取"] and rows[0][2] == 10 and len(rows[0][1]) == 64
+    assert len(json.loads(rows[0][4])) == 15
+
+
+def test_a_unit_sees_only_its_own_submissions(tmp_path):
+    app = create_app(tmp_path / "data")
+    with TestClient(app) as bureau, TestClient(app) as a, TestClient(app) as b:
+        _task_url, links = _task(bureau)
+        r = _unit_upload(a, links["甲单位"], "junshan-2024.xlsx", EXAMPLE_XLSX.read_bytes())
+        sub = str(r.url).rsplit("/s/", 1)[1]
+        assert b.get(f"{links['乙单位']}/s/{sub}").status_code == 404
+        assert b.get(f"{links['乙单位']}/s/{sub}/download/annotated").status_code == 404
+        assert "junshan-2024.xlsx" not in b.get(links["乙单位"]).text
+        assert "junshan-2024.xlsx" in b.get(links["甲单位"]).text       # the link is the key, not the browser
+        assert "收集任务" not in b.get(links["乙单位"]).text               # no way to the bureau's pages
+
+
+def test_wrong_and_revoked_unit_tokens_are_refused(client):
+    task_url, links = _task(client)
+    assert client.get("/u/" + "A" * 32).status_code == 403
+    assert "上传链接无效" in client.get("/u/" + "A" * 32).text
+    page = client.get(task_url).text
+    uid = re.search(r'/units/(\d+)/revoke', page).group(1)
+    token = csrf_of(page)
+    assert client.post(f"{task_url}/units/{uid}/revoke", data={}).status_code == 403      # CSRF
+    r = client.post(f"{task_url}/units/{uid}/revoke", data={"csrf": token})
+    assert r.status_code == 200 and "已作废" in r.text
+    revoked = [u for u in links.values() if u not in r.text]
+    assert len(revoked) == 1
+    r = client.get(revoked[0])
+    assert r.status_code == 403 and "已作废" in r.text
+    r = _unit_upload(client, [u for u in links.values() if u in client.get(task_url).text][0], "x.exe", b"MZ")
+    assert r.status_code == 415
+    r = client.post(revoked[0], data={"csrf": token}, files={"file": ("a.xlsx", EXAMPLE_XLSX.read_bytes(), XLSX)})
+    assert r.status_code == 403
+    r = client.post(f"{task_url}/units/{uid}/renew", data={"csrf": token})
+    assert client.get(revoked[0]).status_code == 403                        # the old link stays dead
+    assert r.text.count("/u/") >= 3
+
+
+def test_schema_is_versioned_and_a_newer_database_refused(tmp_path):
+    from gridbudget.web.collect import SchemaError, connect
+
+    db = connect(tmp_path / "c.db")
+    assert db.execute("SELECT version FROM schema_version").fetchone()[0] == 1
+    db.execute("UPDATE schema_version SET version = 99")
+    db.close()
+    with pytest.raises(SchemaError):
+        connect(tmp_path / "c.db")
+
+
+def test_unit_names_are_escaped_on_the_bureau_page(client):
+    task_url, _links = _task(client, units="<script>alert(1)</script>,<i>局</i>")
+    page = client.get(task_url).text
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<i>局</i>" not in page
+
+
+# ---------------------------------------------------------------------------
 # end to end in a real headless Chromium (Debian packages chromium, chromium-driver)
 # ---------------------------------------------------------------------------
 def _browser_paths():

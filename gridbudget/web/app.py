@@ -64,11 +64,15 @@ class Config:
     failures: dict = field(default_factory=dict)
 
 
+def clean_text(text: str | None, limit: int = 100) -> str:
+    """User-supplied text (a unit's name …) for storing and display: no control characters, at most ``limit``
+    characters (it is escaped wherever it is shown)."""
+    return "".join(ch for ch in (text or "") if unicodedata.category(ch)[0] != "C").strip()[:limit]
+
+
 def clean_name(name: str | None, limit: int = 100) -> str:
-    """A user-supplied name for display: the last path part, no control characters, at most ``limit`` characters."""
-    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
-    return name[:limit]
+    """An uploaded file's name for display: the last path part, no control characters, at most ``limit`` characters."""
+    return clean_text((name or "").replace("\\", "/").rsplit("/", 1)[-1], limit)
 
 
 def _fmt(v: Any) -> str:
@@ -81,7 +85,7 @@ def _fmt(v: Any) -> str:
 
 def _attachment(name: str) -> str:
     ascii_name = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in name) or "download.xlsx"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def create_app(data_dir: str | os.PathLike, *, require_login: bool = False, timeout: float = 60.0,
@@ -144,7 +148,7 @@ def create_app(data_dir: str | os.PathLike, *, require_login: bool = False, time
         from ..write.template import TemplateOptions, build_workbook
 
         form = await form_of(request)
-        unit = clean_name(str(form.get("unit") or ""))
+        unit = clean_text(str(form.get("unit") or ""))
         try:
             year = int(str(form.get("year") or "").strip())
             projects = int(str(form.get("projects") or "1").strip())
