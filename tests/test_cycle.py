@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from gridbudget.check.engine import RULES
 from gridbudget.check.findings import ERROR, WARNING, finding_status
@@ -212,3 +213,81 @@ def test_finding_status():
     assert finding_status([{"severity": "error", "explainable": False, "explanation": "x"}]) == "有错误"
     assert finding_status([], unreadable=True) == "未能读取"
 
+
+
+# --------------------------------------------------------------------------- a status for every unit
+
+
+def _unit(data: dict, name: str, department: str) -> dict:
+    data = json.loads(json.dumps(data))
+    for part in ("basic", "overall"):
+        data[part]["unit"] = name
+    for p in data["projects"]:
+        p["unit"], p["department"] = name, department
+    return data
+
+
+@pytest.fixture(scope="module")
+def cycle(tmp_path_factory):
+    """Four listed units: one with an error, one leaving its warnings, one explaining them all, one silent."""
+    d = tmp_path_factory.mktemp("cycle")
+    inbox = d / "收件箱"
+    inbox.mkdir()
+    wrong = _unit(_seed(), "甲单位", "一局")
+    wrong["overall"]["income"]["general"] = 100
+    _fill(wrong, inbox / "甲单位.xlsx")
+    _fill(_unit(_seed(), "乙单位", "一局"), inbox / "乙单位.xlsx")
+    src = _fill(_unit(_seed(), "丙单位", "二局"), d / "丙单位.xlsx")
+    copy1 = d / "丙单位-审核.xlsx"
+    _cli("validate", str(src), "--annotate", str(copy1))
+    wb = openpyxl.load_workbook(copy1)
+    ws = wb["审核结果"]
+    _, rows = _table(ws)
+    for r in rows:
+        if ws.cell(r, 2).value == "警告":
+            ws.cell(r, EXPLAIN_COLUMN).value = f"丙单位说明：{ws.cell(r, 3).value}"
+    wb.save(inbox / "丙单位-交回.xlsx")
+    units = d / "单位名单.csv"
+    units.write_text("单位编码,单位,主管部门\n001,甲单位,一局\n002,乙单位,一局\n003,丙单位,二局\n004,丁单位,二局\n",
+                     encoding="utf-8")
+    out = d / "汇总.xlsx"
+    proc = _cli("summarize", str(inbox), "--units", str(units), "-o", str(out))
+    assert proc.returncode in (0, 1), proc.stderr
+    js = d / "汇总.json"
+    _cli("summarize", str(inbox), "--units", str(units), "-o", str(js), "--format", "json")
+    return out, json.loads(js.read_text(encoding="utf-8"))
+
+
+def test_summary_status_of_every_unit(cycle):
+    out, data = cycle
+    status = {u["unit"]: u["status"] for u in data["units"]}
+    assert status == {"甲单位": "有错误", "乙单位": "待说明", "丙单位": "通过", "丁单位": "未提交"}
+    by = {u["unit"]: u for u in data["units"]}
+    assert by["丙单位"]["explained"] == 10 and by["乙单位"]["explained"] == 0
+    assert by["丁单位"]["file"] == "" and by["丁单位"]["department"] == "二局" and by["丁单位"]["counted"] == ""
+    wb = openpyxl.load_workbook(out)
+    ws = wb["汇总"]
+    top = next(r for r in range(1, 30) if ws.cell(r, 1).value == "主管部门")
+    head = [c.value for c in ws[top]]
+    col = {h: i for i, h in enumerate(head)}
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=top + 1)]
+    shown = [(r[0], r[1], r[col["状态"]]) for r in rows if r[0]]
+    assert shown == [("一局", "乙单位", "待说明"), ("一局", "甲单位", "有错误"),
+                     ("二局", "丁单位", "未提交"), ("二局", "丙单位", "通过")]     # by name: 丁 U+4E01 before 丙 U+4E19
+    notes = {r[1]: r[col["备注"]] for r in rows if not r[0]}
+    assert notes["小计：一局"] == "计 2 个单位；待说明 1，有错误 1"
+    assert notes["小计：二局"] == "计 1 个单位；通过 1，未提交 1"
+    assert notes["合计"] == "计 3 个单位；通过 1，待说明 1，有错误 1，未提交 1"
+    status_cell = ws.cell(top + 1 + [r[1] for r in rows].index("丁单位"), col["状态"] + 1)
+    assert status_cell.fill.fgColor.rgb[-6:] == "EDEDED"
+    # 问题清单: explanations beside the findings
+    fl = wb["问题清单"]
+    ftop = next(r for r in range(1, 30) if fl.cell(r, 1).value == "单位")
+    fhead = [c.value for c in fl[ftop]]
+    assert fhead[-1] == "出错说明"
+    frows = [[c.value for c in r] for r in fl.iter_rows(min_row=ftop + 1)]
+    explained = [r for r in frows if r[0] == "丙单位" and r[-1]]
+    assert len(explained) == 10 and all(r[-1] == f"丙单位说明：{r[fhead.index('规则代码')]}" for r in explained)
+    assert not any(r[-1] for r in frows if r[0] in ("甲单位", "乙单位"))
+    about = "\n".join(str(c.value) for row in wb["说明"].iter_rows() for c in row if c.value)
+    assert "未提交：--units 单位名单中有" in about

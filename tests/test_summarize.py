@@ -120,8 +120,9 @@ def test_summary_workbook_sheets(batch_dir, tmp_path):
     seed_rows = [r for r in rows if r[1] == "岳阳市君山区社会治理网格化中心"]
     # the workbooks do not name a 主管部门 for the unit itself; the projects do (财政局) and win over units.csv
     # listed twice, flagged, counted once (the first by name)
-    assert len(seed_rows) == 2 and all(r[14] == "是" for r in seed_rows)
-    assert sorted(r[15] for r in seed_rows) == ["否", "是"]
+    dup, counted = header.index("重复\n提交"), header.index("计入\n合计")       # after 已说明 and 状态 (issue 12)
+    assert len(seed_rows) == 2 and all(r[dup] == "是" for r in seed_rows)
+    assert sorted(r[counted] for r in seed_rows) == ["否", "是"]
     assert any(isinstance(r[1], str) and r[1].startswith("小计：") for r in rows)
     assert rows[-1][1] == "合计" and isinstance(rows[-1][3], str) and rows[-1][3].startswith("=SUMIFS(")
     fails_ws = wb["未能读取"]

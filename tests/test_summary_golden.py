@@ -46,26 +46,26 @@ LOWERED = 6
 BY_LABELS = 10          # defined names stripped: read like a hand-made workbook
 COL = {k: i + 1 for i, (k, _l, _w) in enumerate(UNIT_COLUMNS)}
 
-HEADER = 7
-# The golden formula text: 民政局 rows 8–9, its subtotal row 10; 财政局 rows 11–13, subtotal row 14;
-# 合计 row 15. Column P is 计入合计, J is 等级.
+HEADER = 8      # the legend gained a row for the 状态 colours (issue 12)
+# The golden formula text: 民政局 rows 9–10, its subtotal row 11; 财政局 rows 12–14, subtotal row 15;
+# 合计 row 16. Column R is 计入合计 (after 已说明 and 状态), J is 等级.
 GOLDEN = {
-    10: {"D": '=SUMIFS(D8:D9,P8:P9,"是")', "E": '=SUMIFS(E8:E9,P8:P9,"是")', "F": '=IF(D10>0,E10/D10,"")',
-         "G": '=IFERROR(AVERAGEIFS(G8:G9,P8:P9,"是",J8:J9,"<>不评"),"")',
-         "H": '=IFERROR(AVERAGEIFS(H8:H9,P8:P9,"是",J8:J9,"<>不评"),"")',
-         "I": '=IFERROR(AVERAGEIFS(I8:I9,P8:P9,"是",J8:J9,"<>不评"),"")',
-         "L": '=SUMIFS(L8:L9,P8:P9,"是")', "M": '=SUMIFS(M8:M9,P8:P9,"是")', "N": '=SUMIFS(N8:N9,P8:P9,"是")'},
-    14: {"D": '=SUMIFS(D11:D13,P11:P13,"是")', "E": '=SUMIFS(E11:E13,P11:P13,"是")', "F": '=IF(D14>0,E14/D14,"")',
-         "G": '=IFERROR(AVERAGEIFS(G11:G13,P11:P13,"是",J11:J13,"<>不评"),"")',
-         "H": '=IFERROR(AVERAGEIFS(H11:H13,P11:P13,"是",J11:J13,"<>不评"),"")',
-         "I": '=IFERROR(AVERAGEIFS(I11:I13,P11:P13,"是",J11:J13,"<>不评"),"")',
-         "L": '=SUMIFS(L11:L13,P11:P13,"是")', "M": '=SUMIFS(M11:M13,P11:P13,"是")',
-         "N": '=SUMIFS(N11:N13,P11:P13,"是")'},
-    15: {"D": '=SUMIFS(D8:D14,P8:P14,"是")', "E": '=SUMIFS(E8:E14,P8:P14,"是")', "F": '=IF(D15>0,E15/D15,"")',
-         "G": '=IFERROR(AVERAGEIFS(G8:G14,P8:P14,"是",J8:J14,"<>不评"),"")',
-         "H": '=IFERROR(AVERAGEIFS(H8:H14,P8:P14,"是",J8:J14,"<>不评"),"")',
-         "I": '=IFERROR(AVERAGEIFS(I8:I14,P8:P14,"是",J8:J14,"<>不评"),"")',
-         "L": '=SUMIFS(L8:L14,P8:P14,"是")', "M": '=SUMIFS(M8:M14,P8:P14,"是")', "N": '=SUMIFS(N8:N14,P8:P14,"是")'},
+    11: {"D": '=SUMIFS(D9:D10,R9:R10,"是")', "E": '=SUMIFS(E9:E10,R9:R10,"是")', "F": '=IF(D11>0,E11/D11,"")',
+         "G": '=IFERROR(AVERAGEIFS(G9:G10,R9:R10,"是",J9:J10,"<>不评"),"")',
+         "H": '=IFERROR(AVERAGEIFS(H9:H10,R9:R10,"是",J9:J10,"<>不评"),"")',
+         "I": '=IFERROR(AVERAGEIFS(I9:I10,R9:R10,"是",J9:J10,"<>不评"),"")',
+         "L": '=SUMIFS(L9:L10,R9:R10,"是")', "M": '=SUMIFS(M9:M10,R9:R10,"是")', "N": '=SUMIFS(N9:N10,R9:R10,"是")'},
+    15: {"D": '=SUMIFS(D12:D14,R12:R14,"是")', "E": '=SUMIFS(E12:E14,R12:R14,"是")', "F": '=IF(D15>0,E15/D15,"")',
+         "G": '=IFERROR(AVERAGEIFS(G12:G14,R12:R14,"是",J12:J14,"<>不评"),"")',
+         "H": '=IFERROR(AVERAGEIFS(H12:H14,R12:R14,"是",J12:J14,"<>不评"),"")',
+         "I": '=IFERROR(AVERAGEIFS(I12:I14,R12:R14,"是",J12:J14,"<>不评"),"")',
+         "L": '=SUMIFS(L12:L14,R12:R14,"是")', "M": '=SUMIFS(M12:M14,R12:R14,"是")',
+         "N": '=SUMIFS(N12:N14,R12:R14,"是")'},
+    16: {"D": '=SUMIFS(D9:D15,R9:R15,"是")', "E": '=SUMIFS(E9:E15,R9:R15,"是")', "F": '=IF(D16>0,E16/D16,"")',
+         "G": '=IFERROR(AVERAGEIFS(G9:G15,R9:R15,"是",J9:J15,"<>不评"),"")',
+         "H": '=IFERROR(AVERAGEIFS(H9:H15,R9:R15,"是",J9:J15,"<>不评"),"")',
+         "I": '=IFERROR(AVERAGEIFS(I9:I15,R9:R15,"是",J9:J15,"<>不评"),"")',
+         "L": '=SUMIFS(L9:L15,R9:R15,"是")', "M": '=SUMIFS(M9:M15,R9:R15,"是")', "N": '=SUMIFS(N9:N15,R9:R15,"是")'},
 }
 
 
@@ -90,7 +90,9 @@ def expected_row(i: int, data: dict, name: str) -> dict:
         "budget": budget, "executed": executed, "rate": (executed / budget * 100).quantize(D("0.01")),
         "total_self": self_total, "total_recomputed": recomputed, "difference": recomputed - self_total,
         "grade": "优" if recomputed >= 90 else "良", "weight_total": 100, "projects": len(data["projects"]),
-        "errors": errors, "warnings": warnings, "duplicate": None, "counted": "是", "note": None, "file": name,
+        "errors": errors, "warnings": warnings, "explained": 0,
+        "status": "有错误" if errors else ("待说明" if warnings else "通过"),
+        "duplicate": None, "counted": "是", "note": None, "file": name,
     }
 
 
@@ -126,13 +128,13 @@ def test_golden_unit_rows_carry_the_input_figures(golden):
     path, rows = golden
     ws = openpyxl.load_workbook(path)["汇总"]
     assert ws.cell(HEADER, 1).value == "主管部门" and ws.freeze_panes == f"C{HEADER + 1}"
-    for n, want in zip((8, 9, 11, 12, 13), rows):
+    for n, want in zip((9, 10, 12, 13, 14), rows):
         got = {k: ws.cell(n, COL[k]).value for k in COL}
         for k in ("budget", "executed", "total_self", "total_recomputed", "difference"):
             assert D(repr(got[k])) == want[k], (n, k)
         assert got["rate"] == pytest.approx(float(want["rate"]) / 100, abs=1e-12)
         keys = ("department", "unit", "year", "grade", "weight_total", "projects", "errors", "warnings",
-                "duplicate", "counted", "note", "file")
+                "explained", "status", "duplicate", "counted", "note", "file")
         assert {k: got[k] for k in keys} == {k: want[k] for k in keys}
     assert rows[[r["file"].endswith(f"unit-{LOWERED:02d}.xlsx") for r in rows].index(True)]["difference"] > 0
 
@@ -140,16 +142,19 @@ def test_golden_unit_rows_carry_the_input_figures(golden):
 def test_golden_subtotal_and_total_formulas(golden):
     path, _rows = golden
     ws = openpyxl.load_workbook(path)["汇总"]
-    assert ws.max_row == 15
-    labels = {n: (ws.cell(n, 1).value, ws.cell(n, 2).value) for n in (10, 14, 15)}
-    assert labels == {10: (None, "小计：岳阳市民政局"), 14: (None, "小计：岳阳市财政局"), 15: (None, "合计")}
+    assert ws.max_row == 16
+    labels = {n: (ws.cell(n, 1).value, ws.cell(n, 2).value) for n in (11, 15, 16)}
+    assert labels == {11: (None, "小计：岳阳市民政局"), 15: (None, "小计：岳阳市财政局"), 16: (None, "合计")}
     for n, formulas in GOLDEN.items():
         got = {c: ws[f"{c}{n}"].value for c in formulas}
         assert got == formulas, n
-        assert ws[f"P{n}"].value is None        # a subtotal row is never 计入合计 itself
+        assert ws[f"R{n}"].value is None        # a subtotal row is never 计入合计 itself
     # the notes sit in the 备注 column, not under 文件名
-    assert (ws["Q10"].value, ws["Q14"].value, ws["Q15"].value) == ("计 2 个单位", "计 3 个单位", "计 5 个单位")
-    assert ws["R10"].value is ws["R14"].value is ws["R15"].value is None
+    # with the count of units by 状态 (issue 12)
+    notes = (ws["S11"].value, ws["S15"].value, ws["S16"].value)
+    assert [n.split("；")[0] for n in notes] == ["计 2 个单位", "计 3 个单位", "计 5 个单位"]
+    assert all("；" in n for n in notes)
+    assert ws["T11"].value is ws["T15"].value is ws["T16"].value is None
 
 
 # ---------------------------------------------------------------------------
@@ -187,7 +192,7 @@ def test_golden_formulas_evaluate_to_the_input_sums_and_match_the_cached_values(
     path, rows = golden
     ws = openpyxl.load_workbook(path)["汇总"]
     cached = openpyxl.load_workbook(path, data_only=True)["汇总"]
-    groups = {10: rows[:2], 14: rows[2:], 15: rows}
+    groups = {11: rows[:2], 15: rows[2:], 16: rows}
     for n, members in groups.items():
         want = {k: sum((r[k] for r in members), D(0)) for k in ("budget", "executed", "projects", "errors", "warnings")}
         avg = {k: sum((r[k] for r in members), D(0)) / len(members)

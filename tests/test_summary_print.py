@@ -211,7 +211,7 @@ def test_the_seed_submitted_three_times_is_listed_three_times_and_counted_once(b
     assert [rows[r][COL["file"] - 1] for r in seed] == ["seed-a.xlsx", "seed-b.xlsx", "seed-c.xlsx"]
     assert "计入 seed-a.xlsx" in rows[seed[1]][COL["note"] - 1]
     sub = seed[-1] + 1
-    assert rows[sub][COL["unit"] - 1].startswith("小计：") and rows[sub][COL["note"] - 1] == "计 1 个单位，另有 2 份重复提交未计入"
+    assert rows[sub][COL["unit"] - 1].startswith("小计：") and rows[sub][COL["note"] - 1] == "计 1 个单位，另有 2 份重复提交未计入；待说明 1"
     budget, executed = batch["seed"]
     for key, want in (("budget", budget), ("executed", executed)):
         assert evaluate(ws, ws.cell(sub, COL[key]).value) == want
@@ -224,7 +224,7 @@ def test_the_seed_submitted_three_times_is_listed_three_times_and_counted_once(b
         want = sum((D(u["overall"]["funds"]["total"][key]) for u in every), D(0)) + batch["seed"][i]
         assert evaluate(ws, ws.cell(total, COL[key]).value) == want
         assert _money(cached, total, key) == want
-    assert rows[total][COL["note"] - 1] == f"计 {SYNTH + 2} 个单位，另有 2 份重复提交未计入"
+    assert rows[total][COL["note"] - 1].split("；")[0] == f"计 {SYNTH + 2} 个单位，另有 2 份重复提交未计入"   # ；状态 counts (issue 12)
     assert cached.cell(total, COL["projects"]).value == sum(len(u["projects"]) for u in every) + 1
 
 

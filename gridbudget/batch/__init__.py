@@ -528,6 +528,13 @@ class BatchResult:
     jobs: int
     missing: list[str] = field(default_factory=list)
     grade_bands: list = field(default_factory=list)     # the profile's [[grade, lower bound], …], high to low
+    expected: dict[str, str] = field(default_factory=dict)   # units listed (--units): normalised name -> 主管部门
+
+    def not_submitted(self) -> list[tuple[str, str]]:
+        """(unit, 主管部门) of every listed unit with no workbook read (未提交), by department and unit."""
+        got = {k for (k,) in self.store.query(
+            "SELECT DISTINCT unit_key FROM units WHERE read_error IS NULL AND unit_key IS NOT NULL")}
+        return sorted(((u, d) for u, d in self.expected.items() if u not in got), key=lambda x: (x[1], x[0]))
 
     @property
     def results(self) -> list[UnitResult]:

@@ -38,7 +38,8 @@ UNIT_COLUMNS = (
     ("department", "主管部门", 14), ("unit", "单位", 20), ("year", "年度", 6), ("budget", "全年预算数（万元）", 14),
     ("executed", "全年执行数（万元）", 14), ("rate", "执行率", 9), ("total_self", "自评总分", 8),
     ("total_recomputed", "重算总分", 8), ("difference", "差额", 8), ("grade", "等级", 6), ("weight_total", "权重合计", 6),
-    ("projects", "项目数", 6), ("errors", "错误", 6), ("warnings", "警告", 6), ("duplicate", "重复提交", 6),
+    ("projects", "项目数", 6), ("errors", "错误", 6), ("warnings", "警告", 6), ("explained", "已说明", 6),
+    ("status", "状态", 7), ("duplicate", "重复提交", 6),
     ("counted", "计入合计", 6), ("note", "备注", 20), ("file", "文件名", 22),
 )
 PROJECT_COLUMNS = (
@@ -52,6 +53,7 @@ FINDING_COLUMNS = (
     ("unit", "单位", 18), ("department", "主管部门", 14), ("file", "文件", 20), ("sheet", "工作表", 14),
     ("cell", "单元格", 8), ("code", "规则代码", 16), ("severity", "级别", 6), ("kind", "类别", 6),
     ("title", "规则名称", 18), ("message", "说明", 40), ("expected", "应为", 14), ("found", "实为", 14),
+    ("explanation", "出错说明", 30),
 )
 FAILURE_COLUMNS = (("file", "文件", 30), ("reason", "原因", 50), ("advice", "处理建议", 30), ("sha256", "SHA-256", 34))
 GRADES = ("优", "良", "中", "差")
@@ -69,6 +71,12 @@ UNGRADED_COLOURS = ("D9C3E9", "5B2C6F")                  # purple: weights off t
 DUPLICATE_COLOURS = (style.MARK_FILL, style.MARK_FONT)   # yellow: the same unit in more than one file
 ERROR_COLOURS = (style.SEVERITY_FILL["error"], style.SEVERITY_FONT["error"])
 NOT_COUNTED_FONT = "7F7F7F"                              # grey text: a duplicate left out of the totals
+# 状态 of a unit (gridbudget.check.findings.finding_status; 未提交 from the --units list)
+STATUS_COLOURS = {"有错误": ERROR_COLOURS, "待说明": (style.SEVERITY_FILL["warning"], style.SEVERITY_FONT["warning"]),
+                  "通过": (style.GOOD_FILL, style.GOOD_FONT), "未提交": (style.BLANK_FILL, "404040")}
+STATUS_MEANING = {"有错误": "有须改正的错误（或不可说明的错误写了说明）", "待说明": "有警告尚未写出错说明",
+                  "通过": "没有错误，警告都已说明", "未提交": "单位名单中有此单位，没有收到可读取的工作簿"}
+STATUS_ORDER = ("通过", "待说明", "有错误", "未提交")
 DIFF_LOW_FONT, DIFF_HIGH_FONT = "C00000", "0070C0"       # 差额 < 0 red, > 0 blue (text only)
 
 
@@ -134,6 +142,20 @@ def _join(*notes: str) -> str:
 
 
 def unit_rows(batch: BatchResult) -> Iterator[dict[str, Any]]:
+    """Every unit row, by 主管部门 and unit; units listed (--units) but not received come in as 未提交."""
+    import heapq
+
+    def key(row: dict[str, Any]) -> tuple[str, str]:
+        return (row["department"], row["unit"])
+
+    missing = [{k: None for k, _l, _w in UNIT_COLUMNS} | {
+        "department": dept or NO_DEPARTMENT, "unit": unit, "status": "未提交", "counted": "", "duplicate": "",
+        "grade": "", "note": "单位名单中有此单位，没有收到可读取的工作簿", "file": ""} for unit, dept in batch.not_submitted()]
+    missing.sort(key=key)
+    yield from heapq.merge(_received_rows(batch), missing, key=key)
+
+
+def _received_rows(batch: BatchResult) -> Iterator[dict[str, Any]]:
     dups = duplicates(batch)
     for r in batch.store.results(order=f"read_error IS NOT NULL, {_ORDER}"):
         if r.read_error:
@@ -146,7 +168,7 @@ def unit_rows(batch: BatchResult) -> Iterator[dict[str, Any]]:
             "total_recomputed": r.total_recomputed, "difference": r.difference,
             "grade": _grade(r.grade, r.total_recomputed, why), "weight_total": r.weight_total,
             "weight_standard": r.weight_standard, "projects": len(r.projects), "errors": r.errors,
-            "warnings": r.warnings, "duplicate": dup, "counted": counted,
+            "warnings": r.warnings, "explained": r.explained, "status": r.state, "duplicate": dup, "counted": counted,
             "note": _join(f"{why}：不评等级，不计入平均分" if why else "", dnote), "file": r.name,
         }
 
@@ -181,7 +203,10 @@ def failure_rows(batch: BatchResult) -> list[dict[str, Any]]:
 
 def finding_rows(batch: BatchResult) -> Iterator[dict[str, Any]]:
     for f in batch.findings():
-        yield {k: f.get(k) for k, _l, _w in FINDING_COLUMNS}
+        row = {k: f.get(k) for k, _l, _w in FINDING_COLUMNS}
+        if row["explanation"] and not f.get("explainable", True):
+            row["explanation"] = "【说明不能代替改正】" + row["explanation"]
+        yield row
 
 
 # ---------------------------------------------------------------------------
@@ -194,11 +219,11 @@ def _num(x: Any) -> Any:
 # how a column's values are written and shown (text when not named), and header line breaks
 _KIND = {"year": "gen", "budget": "money", "executed": "money", "rate": "pct", "total_self": "score",
          "total_recomputed": "score", "difference": "score", "weight_total": "gen", "projects": "int",
-         "errors": "int", "warnings": "int"}
+         "errors": "int", "warnings": "int", "explained": "int"}
 _HEAD = {"budget": "全年预算数\n（万元）", "executed": "全年执行数\n（万元）", "total_self": "自评\n总分",
          "total_recomputed": "重算\n总分", "weight_total": "权重\n合计", "projects": "项目\n数",
-         "duplicate": "重复\n提交", "counted": "计入\n合计"}
-_CENTRE = {"year", "grade", "duplicate", "counted", "severity", "kind", "cell"}
+         "duplicate": "重复\n提交", "counted": "计入\n合计", "explained": "已\n说明"}
+_CENTRE = {"year", "grade", "duplicate", "counted", "severity", "kind", "cell", "status"}
 _NUM_FORMAT = {"money": "#,##0.00", "pct": "0.00%", "score": "0.00", "int": "0", "gen": "General"}
 
 
@@ -558,7 +583,13 @@ def _row_look(key: str, row: dict[str, Any], base: dict) -> dict:
         look.update(fill=ERROR_COLOURS[0], font=ERROR_COLOURS[1])
     elif key == "duplicate" and v:
         look.update(fill=DUPLICATE_COLOURS[0], font=DUPLICATE_COLOURS[1])
+    elif key == "status" and v in STATUS_COLOURS:
+        look.update(fill=STATUS_COLOURS[v][0], font=STATUS_COLOURS[v][1])
     return look
+
+
+STATUS_LEGEND = [(f"状态 {s}：{STATUS_MEANING[s]}", {"fill": STATUS_COLOURS[s][0], "font": STATUS_COLOURS[s][1]})
+                 for s in ("有错误", "待说明", "通过", "未提交")]
 
 
 def _write_row(ws, F, r: int, measure: _Measure, widths: list[float], row: dict[str, Any], base: dict) -> None:
@@ -582,11 +613,16 @@ class _Totals:
         self.avg_n: Counter = Counter()
         self.grades: Counter = Counter()
         self.rate_bins: Counter = Counter()
+        self.statuses: Counter = Counter()      # 状态 of the counted units and the units not submitted
 
     def add(self, row: dict[str, Any]) -> None:
+        if row.get("status") == "未提交":
+            self.statuses["未提交"] += 1
+            return
         if row["counted"] != COUNTED:
             self.skipped += 1
             return
+        self.statuses[row.get("status") or "通过"] += 1
         self.count += 1
         for k in self.SUMS:
             if row[k] is not None:
@@ -617,11 +653,19 @@ class _Totals:
         return out
 
     def note(self) -> str:
-        return f"计 {self.count} 个单位" + (f"，另有 {self.skipped} 份重复提交未计入" if self.skipped else "")
+        text = f"计 {self.count} 个单位" + (f"，另有 {self.skipped} 份重复提交未计入" if self.skipped else "")
+        if self.statuses:
+            text += "；" + "，".join(f"{s} {self.statuses[s]}" for s in STATUS_ORDER if self.statuses[s])
+        return text
 
 
 UNITS_NOTE = ("小计、合计：只计“计入合计”为“是”的行；全年预算数、全年执行数、项目数、错误、警告为求和，执行率 = 执行数合计 ÷ 预算数合计；"
-              "自评总分、重算总分、差额为平均值（不含“不评”的单位）。均为公式（SUMIFS、AVERAGEIFS），修改单位行后重新计算即更新。")
+              "自评总分、重算总分、差额为平均值（不含“不评”的单位）。均为公式（SUMIFS、AVERAGEIFS），修改单位行后重新计算即更新。"
+              "小计、合计的“备注”列出各状态的单位数。")
+STATUS_NOTE = ("有错误：有须改正的错误（算术或逻辑不可能正确的错误写了出错说明也不算）；待说明：没有错误，但有警告没有写出错说明；"
+               "通过：没有错误，警告都已说明（提示不影响状态）；未提交：--units 单位名单中有、但没有收到可读取工作簿的单位"
+               "（读不了的文件见“未能读取”）。单位在审核副本“审核结果”表的“出错说明”列写明原因后交回，重新汇总即更新状态，"
+               "问题清单的“出错说明”列显示单位写的说明。")
 
 
 def _sheet_units(wb, F, ctx: _Context, batch: BatchResult) -> _Totals:
@@ -639,7 +683,7 @@ def _sheet_units(wb, F, ctx: _Context, batch: BatchResult) -> _Totals:
         measure.add(t.row(f"小计：{dept}"))
     measure.add(total.row("合计"))
     widths = measure.widths()
-    legend = [*_grade_legend(ctx), *DIFF_LEGEND, ERROR_LEGEND,
+    legend = [*_grade_legend(ctx), *DIFF_LEGEND, ERROR_LEGEND, *STATUS_LEGEND,
               ("重复提交：同一单位同一年度有多份", {"fill": DUPLICATE_COLOURS[0], "font": DUPLICATE_COLOURS[1]}),
               NOT_COUNTED_LEGEND, ("灰底粗体：主管部门小计、合计", {"fill": style.SUBTOTAL_FILL, "bold": True})]
     hdr = _title_block(ws, F, widths, ctx.title("汇总（每个单位一行）"), ctx.info(), notes=[UNITS_NOTE], legend=legend)
@@ -950,6 +994,7 @@ def _sheet_about(wb, F, ctx: _Context, batch: BatchResult) -> None:
                      "重算总分照列并以紫色标出，“等级”写“不评”，备注写明权重合计；这样的总分不计入小计、合计的平均分。"
                      "不按比例折算为 100 分：评分方案中没有折算规则，折算会掩盖权重设置错误，应由单位改正权重后重新提交。"),
         ("小计与合计", UNITS_NOTE),
+        ("状态", STATUS_NOTE),
         ("颜色", "每张表标题下的“颜色说明”列出该表中每种颜色的含义；灰底为表头。"),
     ]
     for c, w in enumerate(widths):
@@ -1110,5 +1155,7 @@ def summarize(paths: Iterable[str], *, profile: str | None = None, jobs: int | N
     dept = load_units(units_csv) if units_csv else None
     batch = run_batch(inputs, profile=profile, jobs=jobs, timeout=timeout, department_of=dept, progress=progress)
     batch.missing = missing
+    if dept is not None:
+        batch.expected = dict(dept.mapping)      # 未提交: listed units with no workbook read
     return batch
 
