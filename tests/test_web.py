@@ -434,3 +434,67 @@ def test_browser_checks_the_example_and_downloads_the_annotated_copy(live_server
     WebDriverWait(drv, 30).until(ec.presence_of_element_located((By.ID, "error")))
     assert "不支持的文件类型" in drv.find_element(By.ID, "error").text
     _shoot(drv, shots, "04-拒绝的文件")
+
+
+@pytest.mark.browser
+def test_browser_collects_three_units(live_server, browser, tmp_path):
+    """The bureau sets up a task for three units; each unit submits through its own link;
+    the bureau sees every status and downloads the summary workbook."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from gridbudget.submission import flatten
+    from gridbudget.write.template import TemplateOptions, write_template
+
+    shots = _shots(tmp_path)
+    drv = browser
+    nested = json.loads(EXAMPLE_JSON.read_text(encoding="utf-8"))
+    nested["overall"]["ind"]["output"]["quantity"]["rows"][0]["score"] = 12        # over its weight: an error
+    flat = flatten(nested)
+    with_error = write_template(tmp_path / "乙单位-2024.xlsx", TemplateOptions(projects=len(flat["projects"])), flat)
+
+    drv.get(live_server + "/tasks")
+    year = drv.find_element(By.NAME, "year")
+    year.clear()
+    year.send_keys("2024")
+    drv.find_element(By.NAME, "title").send_keys("2024 年度部门整体支出绩效自评")
+    drv.find_element(By.NAME, "units").send_keys("甲单位,某局\n乙单位,某局\n丙单位,另一局")
+    _shoot(drv, shots, "05-新建收集任务")
+    drv.find_element(By.CSS_SELECTOR, "#new-task button[type=submit]").click()
+    WebDriverWait(drv, 20).until(ec.presence_of_element_located((By.ID, "units")))
+    links = {row.get_attribute("data-unit"): row.find_element(By.CSS_SELECTOR, "input.link-field").get_attribute("value")
+             for row in drv.find_elements(By.CSS_SELECTOR, "#units tbody tr")}
+    task_url = drv.current_url
+    assert sorted(links) == ["丙单位", "乙单位", "甲单位"]
+
+    def submit(link: str, path) -> None:
+        drv.get(link)
+        drv.find_element(By.ID, "file").send_keys(str(path))
+        drv.find_element(By.ID, "submit").click()
+        WebDriverWait(drv, 60).until(lambda d: d.find_elements(By.ID, "totals") or d.find_elements(By.ID, "error"))
+
+    submit(links["甲单位"], EXAMPLE_XLSX)
+    assert "警告 10 项" in drv.find_element(By.ID, "totals").text
+    assert not drv.find_elements(By.LINK_TEXT, "收集任务")          # a unit's pages lead nowhere else
+    submit(links["乙单位"], with_error)
+    assert "错误 1 项" in drv.find_element(By.ID, "totals").text
+    _shoot(drv, shots, "06-单位提交后的审核结果")
+    drv.get(links["乙单位"])
+    _shoot(drv, shots, "07-单位页面")
+    bad = tmp_path / "丙单位.xlsx"
+    bad.write_bytes(b"PK\x03\x04 not really a workbook")
+    submit(links["丙单位"], bad)
+    assert "无法读取" in drv.find_element(By.ID, "error").text
+
+    drv.get(task_url)
+    status = {row.get_attribute("data-unit"): row.find_element(By.CSS_SELECTOR, "td.status").text
+              for row in drv.find_elements(By.CSS_SELECTOR, "#units tbody tr")}
+    assert status == {"甲单位": "待说明", "乙单位": "有错误", "丙单位": "未能读取"}
+    _shoot(drv, shots, "08-各单位提交情况")
+    drv.find_element(By.ID, "dl-summary").click()
+    got = _wait_for_file(browser.downloads, "*汇总.xlsx", 60)
+    assert got is not None
+    from openpyxl import load_workbook
+
+    assert load_workbook(got).sheetnames[0] == "汇总"
