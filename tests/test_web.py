@@ -199,6 +199,64 @@ def test_login_with_the_administrator_password(tmp_path):
         assert "开始审核" in c.get("/").text
 
 
+def test_other_host_names_are_refused_when_local(tmp_path):
+    """DNS rebinding: a page of another site that resolves to 127.0.0.1 sends its own Host."""
+    app = create_app(tmp_path / "data", allowed_hosts=("127.0.0.1", "localhost"))
+    with TestClient(app, base_url="http://evil.example") as c:
+        r = c.get("/")
+        assert r.status_code == 400 and "主机名" in r.text
+    with TestClient(app, base_url="http://127.0.0.1:8000") as c:
+        assert c.get("/").status_code == 200
+
+
+def test_a_check_over_its_time_is_reported_not_hung(tmp_path):
+    with TestClient(create_app(tmp_path / "data", timeout=0.001)) as c:
+        r = upload(c, "junshan-2024.xlsx", EXAMPLE_XLSX.read_bytes())
+        assert r.status_code == 422 and "超时" in r.text
+
+
+def test_uploads_and_data_files_are_never_served(client):
+    upload(client, "junshan-2024.xlsx", EXAMPLE_XLSX.read_bytes())
+    import hashlib
+
+    digest = hashlib.sha256(EXAMPLE_XLSX.read_bytes()).hexdigest()
+    for path in (f"/static/../uploads/{digest}.xlsx", f"/uploads/{digest}.xlsx", "/static/../secret.key",
+                 "/static/%2e%2e/collect.db", "/collect.db", "/admin.json"):
+        r = client.get(path)
+        assert r.status_code == 404, path
+        assert not r.content.startswith(b"PK")
+
+
+def test_login_mode_keeps_unit_links_open_and_the_bureau_closed(tmp_path):
+    data = tmp_path / "d"
+    data.mkdir()
+    security.set_admin_password(data, "correct horse")
+    app = create_app(data, require_login=True)
+    with TestClient(app) as admin, TestClient(app) as stranger:
+        token = csrf_of(admin.get("/login").text)
+        admin.post("/login", data={"csrf": token, "password": "correct horse"})
+        _task_url, links = _task(admin)
+        for path in ("/tasks", "/tasks/1", "/tasks/1/summary", "/"):
+            r = stranger.get(path, follow_redirects=False)
+            assert r.status_code == 303 and r.headers["location"] == "/login", path
+        r = stranger.get(links["甲单位"])
+        assert r.status_code == 200 and "甲单位" in r.text
+        r = _unit_upload(stranger, links["甲单位"], "junshan-2024.xlsx", EXAMPLE_XLSX.read_bytes())
+        assert r.status_code == 200 and "警告 10 项" in text_of(r.text)
+
+
+def test_too_many_wrong_passwords_pause_the_login(tmp_path):
+    data = tmp_path / "d"
+    data.mkdir()
+    security.set_admin_password(data, "correct horse")
+    with TestClient(create_app(data, require_login=True)) as c:
+        token = csrf_of(c.get("/login").text)
+        for _ in range(5):
+            assert c.post("/login", data={"csrf": token, "password": "nope nope"}).status_code == 403
+        r = c.post("/login", data={"csrf": token, "password": "correct horse"})
+        assert r.status_code == 429 and "一分钟" in r.text
+
+
 # ---------------------------------------------------------------------------
 # collection for a bureau
 # ---------------------------------------------------------------------------
@@ -498,3 +556,16 @@ def test_browser_collects_three_units(live_server, browser, tmp_path):
     from openpyxl import load_workbook
 
     assert load_workbook(got).sheetnames[0] == "汇总"
+
+
+def test_first_start_on_another_host_sets_the_password(tmp_path):
+    from gridbudget.errors import UsageError
+    from gridbudget.web.server import prepare
+
+    with pytest.raises(UsageError, match="至少 8 个字符"):
+        prepare("0.0.0.0", 8000, tmp_path / "d", 60, prompt=lambda _t: "short", interactive=True)
+    _app, folder = prepare("0.0.0.0", 8000, tmp_path / "d", 60, prompt=lambda _t: "long enough", interactive=True)
+    assert security.verify_password("long enough", security.load_admin(folder))
+    assert not security.verify_password("long enougH", security.load_admin(folder))
+    # the next start finds the password: no prompt
+    prepare("0.0.0.0", 8000, tmp_path / "d", 60, prompt=None, interactive=False)
