@@ -257,8 +257,8 @@ _WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax=
 
 
 def _printed_column(pdf, widths: list[float], first: str, last: str) -> str:
-    """The text printed in the last column of the 审核结果 table, page after page, in reading
-    order: its left edge is found from the centres of the first and last header words."""
+    """The text printed in column ``last`` of the 审核结果 table (``widths`` run up to it), page after
+    page, in reading order: its edges are found from the centres of the first and last header words."""
     html = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
     out = []
@@ -273,7 +273,9 @@ def _printed_column(pdf, widths: list[float], first: str, last: str) -> str:
         c1, c2 = (h[0] + h[2]) / 2, (t[0] + t[2]) / 2
         scale = (c2 - c1) / (before + widths[-1] / 2 - widths[0] / 2)
         left = c1 - scale * widths[0] / 2 + scale * before
-        body = sorted((w for w in words if w[0] >= left - 1 and w[1] > h[3]), key=lambda w: (w[1], w[0]))
+        right = left + scale * widths[-1]          # a column may follow it (出错说明, issue 12)
+        body = sorted((w for w in words if w[0] >= left - 1 and w[2] <= right + 1 and w[1] > h[3]),
+                      key=lambda w: (w[1], w[0]))
         out.append("".join(w[4] for w in body))
     return "".join(out)
 

@@ -12,6 +12,7 @@ import pytest
 
 from gridbudget.check.engine import RULES
 from gridbudget.check.findings import ERROR, WARNING, finding_status
+from gridbudget.check.rules.handout import HANDOUT_CODES
 from gridbudget.read.explain import explanation_key, read_explanations, read_submission
 from gridbudget.read.book import open_book
 from gridbudget.submission import flatten
@@ -19,7 +20,7 @@ from gridbudget.write.annotate import EXPLAIN_COLUMN, NOT_EXPLAINABLE
 from gridbudget.write.template import TemplateOptions, write_template
 from helpers import EXAMPLE_JSON, EXAMPLE_XLSX, sha256
 
-CYCLE_CODES: tuple[str, ...] = ()      # the F- rules, once there are any (test_validate's tested set)
+CYCLE_CODES = HANDOUT_CODES      # the F- rules, each fired below (test_validate's tested set)
 
 
 def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -291,3 +292,96 @@ def test_summary_status_of_every_unit(cycle):
     assert not any(r[-1] for r in frows if r[0] in ("甲单位", "乙单位"))
     about = "\n".join(str(c.value) for row in wb["说明"].iter_rows() for c in row if c.value)
     assert "未提交：--units 单位名单中有" in about
+
+
+# --------------------------------------------------------------------------- distribute and the fingerprint
+
+BUDGET_LIST = ("2024年度预算清单\n"
+               "单位编码,单位名称,主管部门,项目名称,年初预算数（元）,调整后预算数（元）\n"
+               "001,甲单位,一局,,1205400,1179800\n"
+               "001,甲单位,一局,移动网格平台,600000,580000\n"
+               "002,乙单位,一局,道路养护,\"300,000\",300000\n"
+               "002,乙单位,一局,绿化,100000,90000\n"
+               "003,丙单位,二局,办公设备,50000,50000\n")
+
+
+@pytest.fixture(scope="module")
+def handed(tmp_path_factory):
+    d = tmp_path_factory.mktemp("handout")
+    lst = d / "预算清单.csv"
+    lst.write_text(BUDGET_LIST, encoding="gb18030")          # as Excel saves a CSV on Chinese Windows
+    before = sha256(lst)
+    proc = _cli("distribute", str(lst), "--year", "2024", "-o", str(d / "下发"))
+    assert proc.returncode == 0, proc.stderr
+    assert sha256(lst) == before
+    return d, sorted((d / "下发").iterdir())
+
+
+def _codes(rep: dict) -> list[tuple[str, str | None, str | None]]:
+    return [(f["code"], f["sheet"], f["cell"]) for f in rep["findings"] if f["code"].startswith("F-")]
+
+
+def test_distribute_prefills_and_locks_the_budget(handed):
+    _d, files = handed
+    assert [p.name for p in files] == ["001-甲单位.xlsx", "002-乙单位.xlsx", "003-丙单位.xlsx"]
+    wb = openpyxl.load_workbook(files[0])
+    assert wb.sheetnames[-1] == "gb_下发信息" and wb["gb_下发信息"].sheet_state == "veryHidden"
+    ws = wb["项目支出自评表-1"]
+    assert ws["C2"].value == "移动网格平台" and ws["C3"].value == "一局" and ws["F3"].value == "甲单位"
+    assert (ws["D5"].value, ws["E5"].value) == (60, 58)                     # 元 in the list, 万元 in the form
+    assert ws["D5"].protection.locked and ws["E5"].protection.locked and ws.protection.sheet
+    assert not ws["F5"].protection.locked                                   # the unit fills 全年执行数
+    overall = wb["整体支出自评表"]
+    assert (overall["D4"].value, overall["E4"].value) == (120.54, 117.98)
+    two = openpyxl.load_workbook(files[1])
+    assert [two[n]["C2"].value for n in two.sheetnames if n.startswith("项目支出自评表")] == ["道路养护", "绿化"]
+    sub, _ = read_submission(files[0])
+    assert sub.handout is not None and sub.handout.info["单位编码"] == "001"
+    assert sub.handout.computed_hash() == sub.handout.fingerprint
+    assert "gb_下发信息" not in {t.sheet for t in sub.tables}
+    rep = _validate(files[0])
+    assert _codes(rep) == []                                                # nothing changed yet
+    assert not any(f["code"] == "C-HIDDEN-SHEET" for f in rep["findings"])
+
+
+def test_a_changed_handed_out_figure_is_reported_on_its_cell(handed, tmp_path):
+    _d, files = handed
+    wb = openpyxl.load_workbook(files[0])
+    ws = wb["项目支出自评表-1"]
+    ws.protection.sheet = False                                             # no password: easy to remove
+    ws["E5"].value = 70
+    ws["F5"].value = 56
+    back = tmp_path / "甲单位-交回.xlsx"
+    wb.save(back)
+    rep = _validate(back)
+    assert _codes(rep) == [("F-FIGURE-CHANGED", "项目支出自评表-1", "E5")]
+    f = next(f for f in rep["findings"] if f["code"] == "F-FIGURE-CHANGED")
+    assert f["severity"] == ERROR and not f["explainable"] and f["expected"] == "58.00" and f["found"] == "70"
+    assert "调整后预算数" in f["message"]
+    assert rep["status"] == "有错误"
+
+
+def test_a_dropped_sheet_and_an_edited_record(handed, tmp_path):
+    _d, files = handed
+    wb = openpyxl.load_workbook(files[1])
+    del wb["项目支出自评表-2"]
+    wb.save(tmp_path / "dropped.xlsx")
+    assert _codes(_validate(tmp_path / "dropped.xlsx")) == [("F-TABLE-MISSING", "项目支出自评表-2", None)]
+    wb = openpyxl.load_workbook(files[2])
+    rec = wb["gb_下发信息"]
+    row = next(r for r in range(1, rec.max_row + 1) if rec.cell(r, 3).value == "funds.total.budget")
+    rec.cell(row, 4).value = "9.00"                           # the record lowered to match a changed figure
+    wb["项目支出自评表-1"]["E5"].value = 9
+    wb.save(tmp_path / "record.xlsx")
+    codes = _codes(_validate(tmp_path / "record.xlsx"))
+    assert ("F-RECORD-CHANGED", "gb_下发信息", None) in codes
+    assert not any(c[0] == "F-FIGURE-CHANGED" for c in codes)  # the record now agrees: the fingerprint does not
+
+
+def test_distribute_usage_errors(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("甲,乙\n1,2\n", encoding="utf-8")
+    proc = _cli("distribute", str(bad), "-o", str(tmp_path / "out"))
+    assert proc.returncode == 3 and "没有找到表头" in proc.stderr
+    assert _cli("distribute", str(tmp_path / "nosuch.csv"), "-o", str(tmp_path / "out")).returncode == 2
+    assert not (tmp_path / "out").exists()

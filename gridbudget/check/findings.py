@@ -1,7 +1,7 @@
 """Findings: what validation reports, as data.
 
 A :class:`Finding` names its rule (a stable code), severity, kind (表内 / 表间 / 计分 /
-完整性 / 跨年), file, sheet, cell, the field it concerns, the expected and the found
+完整性 / 跨年 / 下发), file, sheet, cell, the field it concerns, the expected and the found
 value and a Chinese message. Terminal text, JSON, the annotated workbook and the
 summary sheets are views of the same list.
 """
@@ -18,7 +18,8 @@ SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告", INFO: "提示"}
 SEVERITY_RANK = {ERROR: 0, WARNING: 1, INFO: 2}
 
 KIND_WITHIN, KIND_ACROSS, KIND_SCORING, KIND_COMPLETE, KIND_YEARS = "表内", "表间", "计分", "完整性", "跨年"
-KINDS = (KIND_WITHIN, KIND_ACROSS, KIND_SCORING, KIND_COMPLETE, KIND_YEARS)
+KIND_HANDOUT = "下发"       # what the bureau handed out (gridbudget distribute) was changed
+KINDS = (KIND_WITHIN, KIND_ACROSS, KIND_SCORING, KIND_COMPLETE, KIND_YEARS, KIND_HANDOUT)
 
 
 def fmt_value(v: Any) -> str:

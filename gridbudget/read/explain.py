@@ -10,7 +10,9 @@ A unit answers the findings of its workbook in one of two places:
 :func:`read_submission` opens the workbook once with :func:`gridbudget.read.book.open_book`
 (the same safe reader as the tables), takes those sheets out before the tables are read
 (they are not self-evaluation tables: a 审核结果 sheet quotes table titles and figures),
-and returns the submission with the explanations keyed by (rule code, sheet, cell).
+and returns the submission with the explanations keyed by (rule code, sheet, cell). The very
+hidden 下发信息 sheet of a handed-out workbook is taken out too and put on the submission as
+``sub.handout`` (:mod:`gridbudget.read.handout`; None when there is none).
 :func:`apply_explanations` puts each onto its finding (``Finding.explanation``); whether it
 counts is the rule's ``explainable``.
 """
@@ -118,10 +120,14 @@ def read_submission(path: str | Path, *, data: bytes | None = None):
     """
     from .tables import LOOKED_FOR, _cell_problems, read_book
 
+    from .handout import is_handout_sheet, read_handout
+
     book = open_book(path, data=data)
     explanations = read_explanations(book)
-    book.sheets = [s for s in book.sheets if not is_explanation_sheet(s)]
+    handout = read_handout(book)
+    book.sheets = [s for s in book.sheets if not is_explanation_sheet(s) and not is_handout_sheet(s)]
     sub = read_book(book)
+    sub.handout = handout          # what the bureau handed out (gridbudget distribute), for the F- rules
     if not sub.tables and not any(p.code == "form_unknown" for p in sub.problems):
         name = Path(path).name
         raise ReadError("no_tables", str(path),

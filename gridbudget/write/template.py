@@ -54,6 +54,14 @@ class TemplateOptions:
     projects: int = 1
     department: str | None = None
     tables: tuple[str, ...] = ("basic", "overall", "project")   # the tables to write (a family's layout: one)
+    # handed out by the bureau (gridbudget distribute): these field keys, when the data fills them, are
+    # written locked and grey, and a very hidden sheet (HANDOUT_SHEET) records them with a fingerprint
+    given: tuple[str, ...] = ()
+    handout: dict[str, Any] | None = None      # 单位编码, 主管部门 … for the fingerprint sheet (None: none written)
+
+
+#: The very hidden sheet of a handed-out workbook (read back by gridbudget.read.handout).
+HANDOUT_SHEET = "gb_下发信息"
 
 
 def resolve_formula(formula: str, placed: Placed) -> str:
@@ -95,6 +103,7 @@ class _Formats:
             "blank": dict(boxed, bg_color="#" + BLANK_FILL),
             "input": dict(boxed, bg_color="#" + INPUT_FILL, locked=False),
             "formula": dict(boxed, bg_color="#" + FORMULA_FILL, locked=True),
+            "given": dict(boxed, bg_color="#" + BLANK_FILL, locked=True),     # handed out: not to be changed
         }
 
     def get(self, style: str, kind: str | None = None, align: str | None = None, *, editable: bool = False):
@@ -107,7 +116,7 @@ class _Formats:
                 spec.setdefault("align", "right")
             elif kind == forms.YEAR:
                 spec["align"] = "center"
-            elif style in ("input", "formula"):
+            elif style in ("input", "formula", "given"):
                 spec.setdefault("align", "left")
             if align:
                 spec["align"] = align
@@ -176,6 +185,8 @@ class _SheetWriter:
         for key, rows in self.data.get("__blocks__", {}).items():
             counts[key] = max(len(rows), _default_count(table, key))
         self.placed = layout(table, counts)
+        self.given: set[str] = set()                   # field keys written locked (handed out)
+        self.handed: list[tuple[str, str, Any]] = []   # (cell, key, value) of what was handed out
         self.ws = wb.add_worksheet(sheet_name)
         self._validations: dict[str, tuple[dict, list[tuple[int, int, int, int]]]] = {}
 
@@ -194,8 +205,12 @@ class _SheetWriter:
         fld = it.field
         kind = fld.kind if fld else None
         style = it.style
+        handed = fld is not None and not fld.computed and fld.key in self.given and value not in (None, "")
+        if handed:
+            style = "given"
+            self.handed.append((a1(row, it.col), fld.key, value))
         fmt = self.fmt.get(style, kind, "center" if (last_row is not None and last_row > row) else None,
-                           editable=fld is not None and not fld.computed)
+                           editable=fld is not None and not fld.computed and not handed)
         content: Any
         if fld is not None and fld.computed:
             content = resolve_formula(fld.formula, self.placed)
@@ -444,17 +459,79 @@ def build_workbook(opts: TemplateOptions | None = None, data: dict[str, Any] | N
         return tdata
 
     header = {"unit": unit or None, "year": year}
+    writers: list[_SheetWriter] = []
+
+    def write(table, name: str, tdata: dict) -> None:
+        w = _SheetWriter(wb, fmt, table, name, ctx, tdata)
+        w.given = set(opts.given)
+        w.write()
+        writers.append(w)
+
     if "basic" in opts.tables:
-        _SheetWriter(wb, fmt, forms.BASIC, forms.BASIC.sheet, ctx, with_header(data.get("basic"), header)).write()
+        write(forms.BASIC, forms.BASIC.sheet, with_header(data.get("basic"), header))
     if "overall" in opts.tables:
-        _SheetWriter(wb, fmt, forms.OVERALL, forms.OVERALL.sheet, ctx, with_header(data.get("overall"), header)).write()
+        write(forms.OVERALL, forms.OVERALL.sheet, with_header(data.get("overall"), header))
     for i in range(n):
         pdata = projects[i] if i < len(projects) else None
         extra = {"year": year, "unit": unit or None, "department": opts.department}
-        _SheetWriter(wb, fmt, forms.PROJECT, forms.project_sheet_name(i + 1), ctx, with_header(pdata, extra)).write()
+        write(forms.PROJECT, forms.project_sheet_name(i + 1), with_header(pdata, extra))
+    if opts.handout is not None:
+        items = [(w.name, cell, key, value) for w in writers for cell, key, value in w.handed]
+        _write_handout(wb, dict(opts.handout, 年度=year, 单位名称=unit), items)
     wb.worksheets()[1].activate()
     wb.close()
     return buf.getvalue()
+
+
+def handout_hash(info: dict[str, Any], items: list[tuple[str, str, str, Any]]) -> str:
+    """The fingerprint of a handed-out workbook: SHA-256 over the unit, year, template version and
+    every handed-out figure (sheet, field key, value as text). Cell addresses are not part of it."""
+    import hashlib
+    import json
+
+    canon = {"unit_code": str(info.get("单位编码") or ""), "unit": str(info.get("单位名称") or ""),
+             "year": str(info.get("年度") or ""), "version": str(info.get("模板版本") or ""),
+             "items": sorted([str(sheet), str(key), _hash_text(value)] for sheet, _cell, key, value in items)}
+    return hashlib.sha256(json.dumps(canon, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _hash_text(value: Any) -> str:
+    """A value as the fingerprint hashes it: amounts as Decimal with two places, text stripped."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float, Decimal)):
+        return format(Decimal(str(value)).quantize(Decimal("0.01")), "f")
+    try:
+        return format(Decimal(str(value).strip()).quantize(Decimal("0.01")), "f")
+    except ArithmeticError:
+        return str(value).strip()
+
+
+def _write_handout(wb, info: dict[str, Any], items: list[tuple[str, str, str, Any]]) -> None:
+    """The very hidden 下发信息 sheet: key/value rows, then one row per handed-out figure."""
+    from .. import __version__
+
+    info = dict(info)
+    info.setdefault("模板版本", __version__)
+    info["指纹"] = handout_hash(info, items)
+    ws = wb.add_worksheet(HANDOUT_SHEET)
+    r = 0
+    ws.write_string(r, 0, "gridbudget 下发信息（请勿修改）")
+    for k in ("单位编码", "单位名称", "主管部门", "年度", "模板版本", "下发日期", "指纹"):
+        r += 1
+        ws.write_string(r, 0, k)
+        ws.write_string(r, 1, "" if info.get(k) is None else str(info.get(k)))
+    r += 2
+    for c, h in enumerate(("工作表", "单元格", "字段", "下发值")):
+        ws.write_string(r, c, h)
+    for sheet, cell, key, value in items:
+        r += 1
+        ws.write_string(r, 0, sheet)
+        ws.write_string(r, 1, cell)
+        ws.write_string(r, 2, key)
+        ws.write_string(r, 3, _hash_text(value))
+    ws.protect()
+    ws.very_hidden()
 
 
 def _data_year(data: dict[str, Any]) -> int | None:
