@@ -569,3 +569,40 @@ def test_first_start_on_another_host_sets_the_password(tmp_path):
     assert not security.verify_password("long enougH", security.load_admin(folder))
     # the next start finds the password: no prompt
     prepare("0.0.0.0", 8000, tmp_path / "d", 60, prompt=None, interactive=False)
+
+
+def test_reviewer_zip_of_workbooks_gives_a_summary(client, tmp_path):
+    import io
+    import zipfile
+
+    task_url, _links = _task(client)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("收件箱/甲单位.xlsx", EXAMPLE_XLSX.read_bytes())
+        zf.writestr("../../乙单位.xlsx", EXAMPLE_XLSX.read_bytes())        # a hostile name stays inside
+        zf.writestr("坏.xlsx", b"PK\x03\x04 broken")
+        zf.writestr("说明.txt", "不是工作簿")
+        zf.writestr("里面.zip", b"PK")
+    token = csrf_of(client.get(task_url).text)
+    r = client.post(task_url + "/zip", data={"csrf": token}, files={"file": ("一批.zip", buf.getvalue(), "application/zip")})
+    assert r.status_code == 200, text_of(r.text)[:500]
+    text = text_of(r.text)
+    assert "已汇总 3 个工作簿" in text and "1 个未能展开" in text and "压缩包中又有压缩包" in text
+    link = re.search(r'href="(/tasks/\d+/zip/[A-Za-z0-9_-]+)"', r.text).group(1)
+    got = client.get(link)
+    assert got.status_code == 200 and got.content[:2] == b"PK"
+    path = tmp_path / "z.xlsx"
+    path.write_bytes(got.content)
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    unread = " ".join(str(v) for row in wb["未能读取"].iter_rows(values_only=True) for v in row if v is not None)
+    assert "-坏.xlsx" in unread
+    assert not any((tmp_path / "data" / "batches").glob("*/files/*.xlsx"))       # laid-out files removed
+    assert not (tmp_path / "乙单位.xlsx").exists() and not (tmp_path / "data" / "乙单位.xlsx").exists()
+    with TestClient(create_app(tmp_path / "data")) as other:
+        assert other.get(link).status_code == 404
+    r = client.post(task_url + "/zip", data={"csrf": token}, files={"file": ("a.xlsx", b"PK", XLSX)})
+    assert r.status_code == 415 and ".zip" in r.text
+    r = client.post(task_url + "/zip", data={"csrf": token}, files={"file": ("a.zip", b"not a zip", "application/zip")})
+    assert r.status_code == 422 and "没有可以汇总的工作簿" in r.text

@@ -94,7 +94,7 @@ def create_app(data_dir: str | os.PathLike, *, require_login: bool = False, time
     asks for the administrator password, which must already be set (ValueError otherwise)."""
     data = Path(data_dir)
     data.mkdir(parents=True, exist_ok=True, mode=0o700)
-    for sub in ("uploads", "checks"):
+    for sub in ("uploads", "checks", "batches"):
         (data / sub).mkdir(exist_ok=True, mode=0o700)
     if require_login and security.load_admin(data) is None:
         raise ValueError("没有设置管理员密码：在本机以外的地址提供服务之前，先在终端中设置管理员密码。")
@@ -112,17 +112,20 @@ def create_app(data_dir: str | os.PathLike, *, require_login: bool = False, time
         ctx["max_mb"] = cfg.max_upload // 2**20
         return templates.TemplateResponse(request, name, ctx, status_code=status)
 
-    async def form_of(request: Request, with_file: bool = False):
-        """The posted form, its size checked while the body streams in; CSRF checked."""
-        cap = (cfg.max_upload if with_file else 0) + MULTIPART_SLACK
+    async def form_of(request: Request, with_file: bool = False, limit: int | None = None):
+        """The posted form, its size checked while the body streams in; CSRF checked. ``limit``: the file's
+        size limit when not :attr:`Config.max_upload`."""
+        limit = cfg.max_upload if limit is None else limit
+        cap = (limit if with_file else 0) + MULTIPART_SLACK
         length = request.headers.get("content-length")
+        too_large = f"文件太大：上传的文件不能超过 {limit // 2**20} MB。"
         if length and length.isdigit() and int(length) > cap:
-            raise Refused(f"文件太大：上传的工作簿不能超过 {cfg.max_upload // 2**20} MB。", 413)
+            raise Refused(too_large, 413)
         body = bytearray()
         async for chunk in request.stream():
             body += chunk
             if len(body) > cap:
-                raise Refused(f"文件太大：上传的工作簿不能超过 {cfg.max_upload // 2**20} MB。", 413)
+                raise Refused(too_large, 413)
         done = False
 
         async def replay():

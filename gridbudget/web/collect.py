@@ -39,6 +39,7 @@ MIGRATIONS = [
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+MAX_ZIP = 100 * 2**20                   # a reviewer's zip of many workbooks
 NOT_SUBMITTED = "未提交"
 MAX_UNITS = 2000
 STORED_RE = re.compile(r"^[0-9a-f]{64}\.(xlsx|xlsm|xls|et|ods)$")
@@ -71,6 +72,13 @@ def connect(path: Path) -> sqlite3.Connection:
             db.execute("ROLLBACK")
             raise
     return db
+
+
+def _counts(rows: list[dict]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    return counts
 
 
 def status_of(findings: list[dict], read_error: str | None) -> str:
@@ -172,10 +180,7 @@ def collection_routes(cfg, sessions, page, form_of, store_upload, run_check, Ref
         task = task_of(request)
         base = str(request.base_url).rstrip("/")
         rows = units_with_status(task["id"])
-        counts: dict[str, int] = {}
-        for r in rows:
-            counts[r["status"]] = counts.get(r["status"], 0) + 1
-        return page(request, "task.html", task=task, rows=rows, base=base, counts=counts)
+        return page(request, "task.html", task=task, rows=rows, base=base, counts=_counts(rows))
 
     async def task_units(request: Request) -> Response:
         task = task_of(request)
@@ -261,6 +266,76 @@ def collection_routes(cfg, sessions, page, form_of, store_upload, run_check, Ref
         return Response(content, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"content-disposition": _attachment(f"{task['year']}-汇总.xlsx")})
 
+    async def task_zip(request: Request) -> Response:
+        """A reviewer's zip of many workbooks: laid out in a worker, summarized, the summary offered for download."""
+        from ..batch.workers import Failed, run_one
+        from .jobs import unzip_job
+
+        task = task_of(request)
+        rows = units_with_status(task["id"])
+        base = str(request.base_url).rstrip("/")
+
+        def again(message: str, status: int) -> Response:
+            return page(request, "task.html", status=status, error=message, task=task, rows=rows, base=base,
+                        counts=_counts(rows))
+
+        try:
+            form = await form_of(request, with_file=True, limit=MAX_ZIP)
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str) or not upload.filename:
+                raise Refused("请选择要汇总的 .zip 压缩包。")
+            name = clean_name(upload.filename)
+            if Path(name).suffix.lower() != ".zip":
+                raise Refused(f"不支持的文件类型“{Path(name).suffix.lower() or '无后缀'}”：这里只接受 .zip 压缩包；"
+                              "单个工作簿请用各单位的上传链接或首页的审核。", 415)
+            content = await upload.read(MAX_ZIP + 1)
+            if len(content) > MAX_ZIP:
+                raise Refused(f"文件太大：压缩包不能超过 {MAX_ZIP // 2**20} MB。", 413)
+        except Refused as exc:
+            return again(exc.message, exc.status)
+        _digest, stored = store_upload(content, ".zip")
+        token = secrets.token_urlsafe(18)
+        folder = cfg.data_dir / "batches" / token
+        (folder / "files").mkdir(parents=True, mode=0o700)
+        laid = await run_in_threadpool(run_one, unzip_job, (str(stored), str(folder / "files")), cfg.timeout * 5)
+        if isinstance(laid, Failed):
+            return again(f"压缩包 {name} 无法展开（{ {'timeout': '超时', 'memory': '内存超过上限'}.get(laid.code, '出错') }）。",
+                         422)
+        if not laid["files"]:
+            reasons = "；".join(f"{m}：{r}" for m, r in laid["problems"][:5])
+            return again(f"压缩包 {name} 中没有可以汇总的工作簿" + (f"（{reasons}）" if reasons else "") + "。", 422)
+        await run_in_threadpool(_summarize_files, laid["files"], folder / "summary.xlsx")
+        for f in laid["files"]:
+            Path(f).unlink(missing_ok=True)
+        (folder / "record.json").write_text(json.dumps({"owner": sessions.owner(request.state.sid), "task": task["id"],
+                                                        "name": name, "created": now(), "files": len(laid["files"]),
+                                                        "problems": laid["problems"]}, ensure_ascii=False),
+                                            encoding="utf-8")
+        return page(request, "task.html", task=task, rows=rows, base=base, counts=_counts(rows),
+                    batch={"token": token, "name": name, "files": len(laid["files"]), "problems": laid["problems"]})
+
+    def _summarize_files(files: list[str], out: Path) -> None:
+        from ..write.summary import summarize, write_xlsx
+
+        with summarize(files, jobs=cfg.jobs, timeout=cfg.timeout) as batch:
+            write_xlsx(batch, out)
+
+    async def task_zip_summary(request: Request) -> Response:
+        task = task_of(request)
+        token = request.path_params["token"]
+        folder = cfg.data_dir / "batches" / token
+        try:
+            if not ID_RE.match(token):
+                raise ValueError
+            record = json.loads((folder / "record.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise Refused("没有这份汇总。", 404) from None
+        if record.get("task") != task["id"] or not secrets.compare_digest(record.get("owner", ""),
+                                                                         sessions.owner(request.state.sid)):
+            raise Refused("没有这份汇总。", 404)
+        return FileResponse(folder / "summary.xlsx", media_type="application/octet-stream",
+                            headers={"content-disposition": _attachment(f"{Path(record['name']).stem}-汇总.xlsx")})
+
     # -- a unit, through its own link ------------------------------------------------------------------
     async def unit_page(request: Request) -> Response:
         unit = unit_of(request)
@@ -330,6 +405,8 @@ def collection_routes(cfg, sessions, page, form_of, store_upload, run_check, Ref
         Route(f"/tasks/{num}/s/{{sid:int}}", task_submission),
         Route(f"/tasks/{num}/s/{{sid:int}}/download/{{what}}", task_submission_output),
         Route(f"/tasks/{num}/summary", task_summary),
+        Route(f"/tasks/{num}/zip", task_zip, methods=["POST"]),
+        Route(f"/tasks/{num}/zip/{{token}}", task_zip_summary),
         Route("/u/{token}", unit_page),
         Route("/u/{token}", unit_upload, methods=["POST"]),
         Route("/u/{token}/s/{sid:int}", unit_submission),

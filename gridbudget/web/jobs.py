@@ -47,3 +47,41 @@ def check_job(stored: str, name: str, profile, out_dir: str) -> dict[str, Any]:
     except (UserError, ReadError) as exc:
         notes.append(f"未能评分：{getattr(exc, 'message', str(exc))}")
     return result
+
+
+MAX_ZIP_FILES = 1000
+MAX_ZIP_TOTAL = 500 * 2**20
+
+
+def unzip_job(archive: str, out_dir: str, max_files: int = MAX_ZIP_FILES,
+              max_total: int = MAX_ZIP_TOTAL) -> dict[str, Any]:
+    """Lay out a reviewer's zip of workbooks as plain files in ``out_dir`` (run in a worker: the archive
+    is read only here, member by member within the batch reader's limits).
+
+    Files are named ``0001-成员名.xlsx`` (only letters, digits and -_() of the member's name kept, the
+    suffix one of the workbook suffixes); members that cannot be had are listed with the reason.
+    """
+    from ..batch import collect_inputs, payloads
+
+    out = Path(out_dir)
+    inputs, _missing = collect_inputs([archive])
+    files: list[str] = []
+    problems: list[list[str]] = []
+    if len(inputs) == 1 and inputs[0].member is None:
+        return {"files": [], "problems": [["压缩包", "不是有效的 .zip 压缩包，或压缩包已损坏。"]]}
+    total = 0
+    for i, (inp, data, err) in enumerate(payloads(inputs), 1):
+        member = inp.name.split("!", 1)[-1]
+        if err is not None or data is None:
+            problems.append([member, getattr(err, "message", None) or inp.problem or "无法读取。"])
+            continue
+        total += len(data)
+        if len(files) >= max_files or total > max_total:
+            problems.append([member, f"压缩包中的工作簿超过上限（{max_files} 个、合计 {max_total // 2**20} MB），未汇总。"])
+            continue
+        name = Path(member.replace("\\", "/").rsplit("/", 1)[-1])
+        stem = "".join(ch if ch.isalnum() or ch in "-_（）()" else "_" for ch in name.stem)[:60]
+        path = out / f"{i:04d}-{stem}{name.suffix.lower()}"
+        path.write_bytes(data)
+        files.append(str(path))
+    return {"files": files, "problems": problems}
