@@ -606,3 +606,19 @@ def test_reviewer_zip_of_workbooks_gives_a_summary(client, tmp_path):
     assert r.status_code == 415 and ".zip" in r.text
     r = client.post(task_url + "/zip", data={"csrf": token}, files={"file": ("a.zip", b"not a zip", "application/zip")})
     assert r.status_code == 422 and "没有可以汇总的工作簿" in r.text
+
+
+def test_unit_list_uploaded_as_a_file(client):
+    token = csrf_of(client.get("/tasks").text)
+    listing = "单位,主管部门\n甲单位,某局\n乙单位,某局\n".encode("gb18030")           # as Excel saves it on Chinese Windows
+    r = client.post("/tasks", data={"csrf": token, "year": "2024", "units": "丙单位"},
+                    files={"units_file": ("名单.csv", listing, "text/csv")})
+    assert r.status_code == 200
+    names = re.findall(r'<tr data-unit="([^"]+)">', r.text)
+    assert sorted(names) == ["丙单位", "乙单位", "甲单位"]
+    r = client.post("/tasks", data={"csrf": token, "year": "2024"},
+                    files={"units_file": ("名单.csv", "名称\n甲\n".encode(), "text/csv")})
+    assert r.status_code == 422 and "单位名单 名单.csv 中没有找到“单位”列" in r.text and "/uploads/" not in r.text
+    r = client.post("/tasks", data={"csrf": token, "year": "2024"},
+                    files={"units_file": ("名单.exe", b"MZ", "application/octet-stream")})
+    assert r.status_code == 415

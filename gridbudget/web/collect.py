@@ -39,6 +39,8 @@ MIGRATIONS = [
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+MAX_UNIT_LIST = 2 * 2**20
+UNIT_LIST_SUFFIXES = (".csv", ".txt", ".xlsx", ".xls")
 MAX_ZIP = 100 * 2**20                   # a reviewer's zip of many workbooks
 NOT_SUBMITTED = "未提交"
 MAX_UNITS = 2000
@@ -157,6 +159,30 @@ def collection_routes(cfg, sessions, page, form_of, store_upload, run_check, Ref
                 pass                                  # the unit is already in the task
         return added
 
+    async def units_text(form) -> str:
+        """The typed unit list, plus the rows of an uploaded list file (read in a worker)."""
+        from ..batch.workers import Failed, run_one
+        from .jobs import units_job
+
+        text = str(form.get("units") or "")
+        upload = form.get("units_file")
+        if upload is None or isinstance(upload, str) or not upload.filename:
+            return text
+        name = clean_name(upload.filename)
+        suffix = Path(name).suffix.lower()
+        if suffix not in UNIT_LIST_SUFFIXES:
+            raise Refused(f"单位名单应为 {'、'.join(UNIT_LIST_SUFFIXES)} 文件，实为“{suffix or '无后缀'}”。", 415)
+        content = await upload.read(MAX_UNIT_LIST + 1)
+        if len(content) > MAX_UNIT_LIST:
+            raise Refused(f"单位名单文件不能超过 {MAX_UNIT_LIST // 2**20} MB。", 413)
+        _digest, stored = store_upload(content, suffix)
+        rows = await run_in_threadpool(run_one, units_job, (str(stored),), cfg.timeout)
+        if isinstance(rows, Failed):
+            message = getattr(rows.error, "message", None) or "无法读取。"
+            message = message.replace(str(stored), name)
+            raise Refused(message if name in message else f"单位名单 {name} 无法使用：{message}", 422)
+        return text + "\n" + "\n".join(f"{u}\t{d}" for u, d in rows)
+
     # -- the bureau --------------------------------------------------------------------------------
     async def tasks_page(request: Request) -> Response:
         tasks = db.execute("SELECT tasks.*, (SELECT COUNT(*) FROM units WHERE task_id = tasks.id) AS n "
@@ -164,7 +190,8 @@ def collection_routes(cfg, sessions, page, form_of, store_upload, run_check, Ref
         return page(request, "tasks.html", tasks=tasks, year=time.localtime().tm_year - 1)
 
     async def task_create(request: Request) -> Response:
-        form = await form_of(request)
+        form = await form_of(request, with_file=True, limit=MAX_UNIT_LIST)
+        units = await units_text(form)
         try:
             year = int(str(form.get("year") or "").strip())
         except ValueError:
@@ -173,7 +200,7 @@ def collection_routes(cfg, sessions, page, form_of, store_upload, run_check, Ref
             raise Refused("年度应在 1990 到 2100 之间。")
         title = clean_text(str(form.get("title") or "")) or f"{year} 年度部门整体支出绩效自评"
         cur = db.execute("INSERT INTO tasks (year, title, created) VALUES (?, ?, ?)", (year, title, now()))
-        add_units(cur.lastrowid, str(form.get("units") or ""))
+        add_units(cur.lastrowid, units)
         return RedirectResponse(f"/tasks/{cur.lastrowid}", status_code=303)
 
     async def task_page(request: Request) -> Response:
@@ -184,8 +211,8 @@ def collection_routes(cfg, sessions, page, form_of, store_upload, run_check, Ref
 
     async def task_units(request: Request) -> Response:
         task = task_of(request)
-        form = await form_of(request)
-        add_units(task["id"], str(form.get("units") or ""))
+        form = await form_of(request, with_file=True, limit=MAX_UNIT_LIST)
+        add_units(task["id"], await units_text(form))
         return RedirectResponse(f"/tasks/{task['id']}", status_code=303)
 
     async def unit_token(request: Request) -> Response:

@@ -85,3 +85,10 @@ def unzip_job(archive: str, out_dir: str, max_files: int = MAX_ZIP_FILES,
         path.write_bytes(data)
         files.append(str(path))
     return {"files": files, "problems": problems}
+
+
+def units_job(path: str) -> list[tuple[str, str]]:
+    """A units list file (单位, 主管部门; CSV/text or workbook) read in a worker: [(unit, department)]."""
+    from ..read.unitlist import load_units
+
+    return sorted(load_units(path).mapping.items())
