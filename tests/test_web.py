@@ -556,6 +556,23 @@ def test_browser_collects_three_units(live_server, browser, tmp_path):
     from openpyxl import load_workbook
 
     assert load_workbook(got).sheetnames[0] == "汇总"
+    got.unlink()
+    # a reviewer's zip of workbooks
+    import zipfile
+
+    bundle = tmp_path / "一批工作簿.zip"
+    with zipfile.ZipFile(bundle, "w") as zf:
+        zf.write(EXAMPLE_XLSX, "甲单位.xlsx")
+        zf.write(with_error, "乙单位.xlsx")
+    drv.find_element(By.CSS_SELECTOR, "#zip-form input[type=file]").send_keys(str(bundle))
+    assert "一批工作簿.zip" in drv.find_element(By.ID, "zip-chosen").text
+    drv.find_element(By.CSS_SELECTOR, "#zip-form button[type=submit]").click()
+    WebDriverWait(drv, 60).until(ec.presence_of_element_located((By.ID, "batch-result")))
+    assert "已汇总 2 个工作簿" in drv.find_element(By.ID, "batch-result").text
+    _shoot(drv, shots, "09-压缩包汇总")
+    drv.find_element(By.ID, "dl-batch").click()
+    got = _wait_for_file(browser.downloads, "*汇总.xlsx", 60)
+    assert got is not None and load_workbook(got).sheetnames[0] == "汇总"
 
 
 def test_first_start_on_another_host_sets_the_password(tmp_path):

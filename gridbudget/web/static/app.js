@@ -71,6 +71,15 @@
     apply();
   }
 
+  function setupPickers() {
+    document.querySelectorAll("input[type=file][data-chosen]").forEach(function (input) {
+      input.addEventListener("change", function () {
+        var target = document.getElementById(input.getAttribute("data-chosen"));
+        if (target) target.textContent = input.files.length ? "已选择：" + input.files[0].name : "";
+      });
+    });
+  }
+
   function setupCopy() {
     document.querySelectorAll("[data-copy]").forEach(function (btn) {
       btn.addEventListener("click", function () {
@@ -89,5 +98,6 @@
     setupUpload();
     setupFilters();
     setupCopy();
+    setupPickers();
   });
 })();
