@@ -395,6 +395,7 @@ def distribute_cmd(
     budget_list: Path = typer.Argument(..., help="预算清单（.xlsx 或 .csv；列：单位编码、单位名称、主管部门、项目名称、年初预算数、调整后预算数）"),
     output: Path = typer.Option(..., "-o", "--output", help="输出文件夹，每个单位一个工作簿（如 下发/）"),
     year: Optional[int] = typer.Option(None, "--year", min=1990, max=2100, help="年度（清单中没有“年度”列时使用，默认上一年度）"),
+    deadline: Optional[str] = typer.Option(None, "--deadline", help="交回截止日期，写入填表说明，如 2025年3月31日"),
     force: bool = typer.Option(False, "--force", help=_FORCE_HELP),
 ) -> None:
     """按预算清单为每个单位生成预填的工作簿：单位、年度、主管部门、项目名称和预算数已填好并锁定，隐藏的下发记录带指纹；
@@ -405,7 +406,7 @@ def distribute_cmd(
     from .distribute import distribute
 
     _existing(budget_list, "预算清单")
-    written = distribute(budget_list, output, year=year, force=force)
+    written = distribute(budget_list, output, year=year, deadline=deadline, force=force)
     for p in written:
         typer.echo(f"已生成：{p}")
     typer.echo(f"共为 {len(written)} 个单位生成下发工作簿：{output}", err=True)

@@ -164,9 +164,11 @@ def file_name(u: UnitBudget) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", base).strip("._") + ".xlsx"
 
 
-def distribute(budget_list: str | Path, out_dir: str | Path, *, year: int | None = None,
+def distribute(budget_list: str | Path, out_dir: str | Path, *, year: int | None = None, deadline: str | None = None,
                force: bool = False) -> list[Path]:
-    """Write one pre-filled workbook per unit of ``budget_list`` into ``out_dir``; the paths written."""
+    """Write one pre-filled workbook per unit of ``budget_list`` into ``out_dir``; the paths written.
+
+    ``deadline`` (free text, e.g. 2025年3月31日) goes into the 下发说明 of each 填表说明 sheet."""
     from .write.fsutil import prepare_output
     from .write.template import TemplateOptions, write_template
 
@@ -187,6 +189,7 @@ def distribute(budget_list: str | Path, out_dir: str | Path, *, year: int | None
         y = u.year or year or today.year - 1
         opts = TemplateOptions(unit=u.unit, year=y, projects=max(1, len(u.projects)), department=u.department or None,
                                given=GIVEN, handout={"单位编码": u.code, "主管部门": u.department,
-                                                     "下发日期": f"{today.year}年{today.month}月{today.day}日"})
+                                                     "下发日期": f"{today.year}年{today.month}月{today.day}日",
+                                                     "交回截止日期": deadline or ""})
         write_template(path, opts, _flat(u, y))
     return paths

@@ -311,7 +311,7 @@ def handed(tmp_path_factory):
     lst = d / "预算清单.csv"
     lst.write_text(BUDGET_LIST, encoding="gb18030")          # as Excel saves a CSV on Chinese Windows
     before = sha256(lst)
-    proc = _cli("distribute", str(lst), "--year", "2024", "-o", str(d / "下发"))
+    proc = _cli("distribute", str(lst), "--year", "2024", "--deadline", "2025年3月31日", "-o", str(d / "下发"))
     assert proc.returncode == 0, proc.stderr
     assert sha256(lst) == before
     return d, sorted((d / "下发").iterdir())
@@ -333,6 +333,9 @@ def test_distribute_prefills_and_locks_the_budget(handed):
     assert not ws["F5"].protection.locked                                   # the unit fills 全年执行数
     overall = wb["整体支出自评表"]
     assert (overall["D4"].value, overall["E4"].value) == (120.54, 117.98)
+    guide = "\n".join(str(c.value) for row in wb["填表说明"].iter_rows() for c in row if c.value)
+    for part in ("下发说明", "单位编码 001", "不能修改", "出错说明", "请于 2025年3月31日 前交回。"):
+        assert part in guide, part
     two = openpyxl.load_workbook(files[1])
     assert [two[n]["C2"].value for n in two.sheetnames if n.startswith("项目支出自评表")] == ["道路养护", "绿化"]
     sub, _ = read_submission(files[0])

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from .book import Book, Sheet
 
 HANDOUT_SHEET = "gb_下发信息"       # = gridbudget.write.template.HANDOUT_SHEET (not imported: the writer is heavy)
-INFO_KEYS = ("单位编码", "单位名称", "主管部门", "年度", "模板版本", "下发日期", "指纹")
+INFO_KEYS = ("单位编码", "单位名称", "主管部门", "年度", "模板版本", "下发日期", "交回截止日期", "指纹")
 
 
 @dataclass

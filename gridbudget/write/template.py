@@ -400,6 +400,17 @@ def _write_guide(wb, fmt: _Formats, ctx: dict[str, Any], sheets: list[str]) -> N
         ws.merge_range(row, 0, row, 1, info, sub)
         ws.set_row(row, _style.row_height([(info, sum(GUIDE_WIDTHS))]))
         row += 1
+    handout = ctx.get("handout")
+    if handout is not None:                       # handed out by the bureau: what to do and by when
+        row += 1
+        ws.merge_range(row, 0, row, 1, "下发说明", heading)
+        ws.set_row(row, 20)
+        row += 1
+        for i, text in enumerate(handout_lines(handout, ctx), 1):
+            ws.write_string(row, 0, f"{i}.", number)
+            ws.write_string(row, 1, text, body)
+            ws.set_row(row, max(20, _style.row_height([(text, text_width)])))
+            row += 1
     row += 1
     ws.merge_range(row, 0, row, 1, "颜色说明", heading)
     ws.set_row(row, 20)
@@ -423,6 +434,23 @@ def _write_guide(wb, fmt: _Formats, ctx: dict[str, Any], sheets: list[str]) -> N
     ws.center_horizontally()
 
 
+def handout_lines(handout: dict[str, Any], ctx: dict[str, Any]) -> list[str]:
+    """The 下发说明 of a handed-out workbook's 填表说明: who handed it out, what is locked, what to fill, by when."""
+    code = handout.get("单位编码")
+    who = handout.get("主管部门")
+    lines = [f"本工作簿由财政局{('经' + str(who)) if who else ''}于{handout.get('下发日期') or '（日期）'}下发给"
+             f"{ctx.get('unit') or '本单位'}" + (f"（单位编码 {code}）" if code else "") + "，请在本工作簿上填写，不要另建工作簿。",
+             "浅灰色、已锁定的单元格是下发数（单位名称、年度、主管部门、项目名称、年初预算数、调整后预算数），不能修改；"
+             "如有误请联系财政局重新下发。工作簿中记有下发数和它们的指纹，交回后审核时逐格核对，改动的下发数会被报出。",
+             "请填写淡黄色单元格：全年执行数、按收入和支出性质分的执行数、年度总体目标、各级绩效指标的指标值和实际完成值、"
+             "分值与得分、偏差原因；淡蓝色为公式，自动计算。",
+             "填好后可先审核（gridbudget validate 本文件 --annotate 审核副本.xlsx）；对警告，在审核副本“审核结果”表最后一列"
+             "“出错说明”写明原因后交回审核副本；错误须在表中改正。"]
+    deadline = handout.get("交回截止日期")
+    lines.append(f"请于 {deadline} 前交回。" if deadline else "请按财政局通知的时间交回。")
+    return lines
+
+
 def build_workbook(opts: TemplateOptions | None = None, data: dict[str, Any] | None = None) -> bytes:
     """Build the workbook and return its bytes (deterministic for equal inputs).
 
@@ -435,7 +463,7 @@ def build_workbook(opts: TemplateOptions | None = None, data: dict[str, Any] | N
     data = data or {}
     year = opts.year or _data_year(data) or _dt.date.today().year - 1
     unit = opts.unit or ""
-    ctx = {"year": year, "prev_year": year - 1, "unit": unit}
+    ctx = {"year": year, "prev_year": year - 1, "unit": unit, "handout": opts.handout}
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                    "strings_to_numbers": False,
@@ -517,7 +545,7 @@ def _write_handout(wb, info: dict[str, Any], items: list[tuple[str, str, str, An
     ws = wb.add_worksheet(HANDOUT_SHEET)
     r = 0
     ws.write_string(r, 0, "gridbudget 下发信息（请勿修改）")
-    for k in ("单位编码", "单位名称", "主管部门", "年度", "模板版本", "下发日期", "指纹"):
+    for k in ("单位编码", "单位名称", "主管部门", "年度", "模板版本", "下发日期", "交回截止日期", "指纹"):
         r += 1
         ws.write_string(r, 0, k)
         ws.write_string(r, 1, "" if info.get(k) is None else str(info.get(k)))
