@@ -639,3 +639,14 @@ def test_unit_list_uploaded_as_a_file(client):
     r = client.post("/tasks", data={"csrf": token, "year": "2024"},
                     files={"units_file": ("名单.exe", b"MZ", "application/octet-stream")})
     assert r.status_code == 415
+
+
+def test_unit_list_from_the_distribute_budget_list(client):
+    pytest.importorskip("gridbudget.distribute")
+    token = csrf_of(client.get("/tasks").text)
+    budget = ("单位编码,单位名称,主管部门,项目名称,年初预算数\n001,甲单位,某局,,100\n001,甲单位,某局,网格项目,20\n"
+              "002,乙 单位（二）,另一局,,50\n").encode("utf-8-sig")
+    r = client.post("/tasks", data={"csrf": token, "year": "2024"},
+                    files={"units_file": ("预算清单.csv", budget, "text/csv")})
+    assert r.status_code == 200, text_of(r.text)[:300]
+    assert sorted(re.findall(r'<tr data-unit="([^"]+)">', r.text)) == ["乙 单位（二）", "甲单位"]

@@ -88,7 +88,17 @@ def unzip_job(archive: str, out_dir: str, max_files: int = MAX_ZIP_FILES,
 
 
 def units_job(path: str) -> list[tuple[str, str]]:
-    """A units list file (单位, 主管部门; CSV/text or workbook) read in a worker: [(unit, department)]."""
+    """A units list file read in a worker: [(unit, department)]. Either the budget list ``gridbudget
+    distribute`` hands workbooks out from (单位名称, 主管部门, 年初预算数 …; names as written) or the
+    ``summarize --units`` list (单位, 主管部门); the latter's message when neither fits."""
+    from ..errors import UsageError
     from ..read.unitlist import load_units
 
+    try:
+        from ..distribute import read_budget_list
+
+        units = read_budget_list(path)
+        return [(u.unit, u.department) for u in units if u.unit]
+    except (ImportError, UsageError):
+        pass
     return sorted(load_units(path).mapping.items())
