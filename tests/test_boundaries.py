@@ -26,7 +26,7 @@ from gridbudget.check.indicators import money_of
 from gridbudget.check.rules.common import neq
 from gridbudget.model import Val
 from gridbudget.read.tables import read_submission
-from gridbudget.read.values import parse_amount, parse_quantity, parse_rate
+from gridbudget.read.values import parse_amount, parse_count, parse_quantity, parse_rate
 from gridbudget.score.engine import exec_points
 from gridbudget.score.profile import Profile, load_profile
 from helpers import EXAMPLE_XLSX
@@ -74,10 +74,10 @@ def edited(seed, *edits):
         if row:
             block, col = key.rsplit(".", 1)
             old = td.blocks[block][row[0]][col]
-            td.blocks[block][row[0]][col] = Val(raw, old.sheet, old.cell, unit=old.unit, **flags)
+            td.blocks[block][row[0]][col] = Val(raw, old.sheet, old.cell, **{"unit": old.unit, **flags})
         else:
             old = td.fields.get(key) or Val(None, td.sheet)
-            td.fields[key] = Val(raw, old.sheet or td.sheet, old.cell, unit=old.unit, **flags)
+            td.fields[key] = Val(raw, old.sheet or td.sheet, old.cell, **{"unit": old.unit, **flags})
     return sub
 
 
@@ -448,6 +448,33 @@ CASES = [
      [(WARNING, cell("overall", "income.other"), "金额（万元）", "60（1900-02-29）")],
      [("overall", "income.other", Typed(61, date=True))],
      [(WARNING, cell("overall", "income.other"), "金额（万元）", "61（1900-03-01）")]),
+    ("W-DATE-AS-AMOUNT", [("overall", "income.other", Typed(1, date=True))],
+     [(WARNING, cell("overall", "income.other"), "金额（万元）", "1（1900-01-01）")],
+     [("overall", "income.other", Typed(2958466, date=True))],
+     [(WARNING, cell("overall", "income.other"), "金额（万元）", "2958466")]),
+    # a missed target scored within the tolerance of full marks is S-MISSED-FULL's
+    ("S-SCORE-DIFF", [("overall", "ind.satisfaction.service.actual", "92%", 0), ("overall", "funds.total.score", D("9.91")),
+                      ("overall", "ind.satisfaction.service.score", D("9.99"), 0)],
+     [(WARNING, cell("project", "funds.total.score"), "8.12", "9")],
+     [("overall", "ind.satisfaction.service.actual", "92%", 0), ("overall", "funds.total.score", D("9.91")),
+      ("overall", "ind.satisfaction.service.score", D("9.98"), 0)],
+     [(WARNING, cell("overall", "ind.satisfaction.service.score", 0), "9.68", "9.98"),
+      (WARNING, cell("project", "funds.total.score"), "8.12", "9")]),
+    # a goal naming a span of years that includes the table's year (both ends count)
+    ("C-GOAL-YEAR", [("overall", "goals.expected", "2022—2024年推进网格化建设", 0)], [],
+     [("overall", "goals.expected", "2022—2023年推进网格化建设", 0)],
+     [(INFO, cell("overall", "goals.expected", 0), "2024年", "2022—2023年")]),
+    ("C-GOAL-YEAR", [("overall", "goals.expected", "2024—2026年推进网格化建设", 0)], [],
+     [("overall", "goals.expected", "2025—2026年推进网格化建设", 0)],
+     [(INFO, cell("overall", "goals.expected", 0), "2024年", "2025—2026年")]),
+    # an amount typed as text in a 元 table: the number to type is in 元
+    ("W-AMOUNT-TEXT", [("basic", "public.prev_final", Typed("35000", unit="元"))], [],
+     [("basic", "public.prev_final", Typed("3.5万元", unit="元"))],
+     [(WARNING, cell("basic", "public.prev_final"), "35000", "3.5万元")]),
+    # a deviation note about the funds explains a low execution rate
+    ("D-NOTE-LOW-EXEC", [("project", "ind.output.cost.note", "资金到位晚", 0)], [],
+     [("project", "ind.output.cost.note", "到位晚", 0)],
+     [(WARNING, cell("project", "funds.total.rate"), "≥90%或说明原因", "81.20%")]),
     ("W-DATE-AS-AMOUNT", [("overall", "income.other", Typed(59, date=True))],
      [(WARNING, cell("overall", "income.other"), "金额（万元）", "59（1900-02-28）")],
      [("overall", "income.other", Typed(0, date=True))], []),
@@ -478,6 +505,20 @@ def test_rule_messages_count_and_scale(seed):
     sub = edited(seed, ("project", "funds.current.budget", None))
     assert messages(sub, "W-FUNDS-SUBROW-BLANK") == [
         "年度资金总额的全年预算数填了 50，“其中：当年财政拨款”的全年预算数却为空（该行年初预算数、全年执行数有数）。"]
+
+
+def test_rule_missing_project_tables(seed):
+    sub = copy.deepcopy(seed)
+    sub.projects.clear()
+    assert [(s, w, e) for s, w, e, _f in hits(sub, "C-TABLE-MISSING")] == [(INFO, "基础数据表", "项目支出绩效自评表")]
+
+
+def test_rule_no_indicators_no_weight_findings(seed):
+    sub = copy.deepcopy(seed)
+    for block in [b for b in sub.overall.blocks if b.startswith("ind.")]:
+        sub.overall.blocks[block] = []
+    assert hits(sub, "S-WEIGHT-L1") == []
+    assert len(hits(sub, "C-NO-INDICATORS")) == 3
 
 
 def test_rule_no_project_rows_in_the_base_table(seed):
@@ -695,11 +736,33 @@ def test_value_error_messages():
     assert is_no_deviation("，；") is False and is_no_deviation("无偏差。") is True
 
 
+def test_value_small_parsing_edges():
+    from gridbudget.read.values import chinese_number, normalize_text
+
+    assert normalize_text("1\u200b2\u200c3\u200d4\u2060") == "1234"            # zero-width characters go
+    assert normalize_text("a\u2000b\u200ac") == "a b c"                          # en quad … hair space
+    assert str(parse_amount("0.001万元", unit="元").value) == "10"                 # a positive exponent written out
+    assert str(parse_amount(0.12345678901).value) == "0.123456789"             # at most 10 decimals from a float
+    assert str(parse_amount(0.1234567891).value) == "0.1234567891"
+    assert parse_amount("三亿").unit_seen == "亿元" and parse_amount("一亿五千万").unit_seen == "万元"
+    assert chinese_number("一万零一") == 10001 and chinese_number("一万零一万") is None
+    assert chinese_number("一点五万") == 15000 and chinese_number("三点五亿") == 350000000
+    assert chinese_number("一点五萬") == 15000 and chinese_number("三点五億") == 350000000
+    assert parse_quantity("2万亿次").value == D(2000000000000)
+    assert parse_rate("0.5").decimals == 0 and parse_rate("0.505").decimals == 1
+    assert parse_rate(float("nan")).empty and parse_rate(None).empty and parse_quantity(None).empty
+
+
 def test_value_range_limits_and_decimal_subclasses():
     class Typed(Decimal):
         pass
 
     assert parse_amount(Typed("1.5")).value == D("1.5")
+
+    class Count(int):
+        pass
+
+    assert parse_amount(Count(5)).value == D(5) and parse_count(Count(5)).value == D(5)
     assert parse_amount(10**18 - 1).value == D(10**18 - 1)
     for raw in (10**18, -10**18, D("1e18"), float("inf"), "1000000000000000000"):
         a = parse_amount(raw)
@@ -1024,3 +1087,18 @@ def test_summary_filters_cover_each_table_and_the_chart_data(dangerous_batch):
     assert [g for g, _n in grades[:4]] == ["优", "良", "中", "差"] and grades[-1][0] == "无等级"
     assert [(g, n) for g, n in grades if n] == [("优", 1)]          # the seed: 99.91 recomputed
     assert table("执行率") == [(label, 1 if label == "95%–100%" else 0) for _lo, _hi, label in RATE_BINS]
+
+
+def test_summary_rate_bins_include_their_lower_bound(dangerous_batch):
+    """Each execution-rate bin of the chart data includes its lower bound: 60% is 60%–70%, 100% is 100%及以上."""
+    from gridbudget.write.summary import RATE_BINS, _Totals, unit_rows
+
+    _d, batch = dangerous_batch
+    row = next(iter(unit_rows(batch)))
+    edges = [lo for lo, _hi, _l in RATE_BINS if lo is not None]
+    labels = [label for _lo, _hi, label in RATE_BINS]
+    for k, lo in enumerate(edges):
+        for rate, want in ((D(lo), labels[k + 1]), (D(lo) - D("0.01"), labels[k])):
+            t = _Totals()
+            t.add({**row, "rate": rate})
+            assert dict(t.rate_bins) == {want: 1}, rate
