@@ -460,9 +460,27 @@ def test_browser_checks_the_example_and_downloads_the_annotated_copy(live_server
     drv.get(live_server + "/")
     assert "审核一份自评附表工作簿" in drv.page_source
     _shoot(drv, shots, "01-首页")
+    # drag and drop: a file dropped on the dashed box becomes the form's file
+    drv.execute_script("""
+        var dt = new DataTransfer();
+        dt.items.add(new File(["x"], "拖入的表.xlsx"));
+        var drop = document.getElementById("drop");
+        drop.dispatchEvent(new DragEvent("dragover", {dataTransfer: dt, bubbles: true, cancelable: true}));
+        drop.dispatchEvent(new DragEvent("drop", {dataTransfer: dt, bubbles: true, cancelable: true}));
+    """)
+    assert "拖入的表.xlsx" in drv.find_element(By.ID, "chosen").text
+    assert drv.execute_script("return document.getElementById('file').files[0].name") == "拖入的表.xlsx"
     drv.find_element(By.ID, "file").send_keys(str(EXAMPLE_XLSX))
     assert "junshan-2024.xlsx" in drv.find_element(By.ID, "chosen").text
+    # the progress indication: the page's own submit handler runs; this once the test holds the request back
+    drv.execute_script("document.getElementById('check-form').addEventListener('submit',"
+                       " function (e) { e.preventDefault(); }, {once: true});")
     drv.find_element(By.ID, "submit").click()
+    assert drv.find_element(By.ID, "progress").is_displayed()
+    assert "正在上传并审核 junshan-2024.xlsx" in drv.find_element(By.ID, "progress-text").text
+    assert not drv.find_element(By.ID, "submit").is_enabled()
+    _shoot(drv, shots, "01b-审核中")
+    drv.execute_script("HTMLFormElement.prototype.submit.call(document.getElementById('check-form'));")
     WebDriverWait(drv, 60).until(ec.presence_of_element_located((By.ID, "totals")))
     assert "警告 10 项" in drv.find_element(By.ID, "totals").text
     assert len(drv.find_elements(By.CSS_SELECTOR, "tr.finding[data-severity=warning]")) == 10
