@@ -684,3 +684,34 @@ def test_explanations_are_shown(client, tmp_path):
         pytest.skip("this checkout reads no 出错说明")
     assert "【已说明】执行率得分按&lt;b&gt;单位&lt;/b&gt;办法自评" in r.text
     assert "其中已说明 1 项" in text_of(r.text)
+
+
+def test_hostile_workbooks_are_refused_and_the_server_stays_up(client, tmp_path):
+    """Files from the hostile corpus (tests/hostile/make.py), uploaded: each a Chinese message, no crash."""
+    import importlib.util
+
+    from helpers import ROOT
+
+    spec = importlib.util.spec_from_file_location("hostile_make", ROOT / "tests" / "hostile" / "make.py")
+    make = importlib.util.module_from_spec(spec)
+    import sys
+
+    sys.modules.setdefault("hostile_make", make)          # its dataclasses look their module up
+    spec.loader.exec_module(make)
+    cases = {
+        "doctype.xlsx": (make.patch_xlsx(tmp_path / "doctype.xlsx", {"xl/workbook.xml": lambda b: b.replace(
+            b"?>", b'?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>', 1)}), "不安全"),
+        "zip-bomb-part.xlsx": (make.patch_xlsx(tmp_path / "zip-bomb-part.xlsx",
+                                               {"xl/media/zeros.bin": b"\0" * (50 * 2**20)}), "内容过大"),
+        "ods-repeat-bomb.ods": (make.ods(tmp_path / "ods-repeat-bomb.ods", make.ODS_BOMB), "内容过大"),
+        "encrypted.xlsx": (make.encrypted_xlsx(tmp_path / "encrypted.xlsx"), "设有打开密码"),
+        "report.xlsx": (None, "PDF"),
+    }
+    (tmp_path / "report.xlsx").write_bytes(b"%PDF-1.7\n" + b"x" * 2000)
+    for name, (path, words) in cases.items():
+        content = (path or tmp_path / name).read_bytes()
+        assert len(content) < 20 * 2**20
+        r = upload(client, name, content)
+        assert r.status_code == 422, name
+        assert f"无法读取 {name}" in text_of(r.text) and words in r.text, (name, text_of(r.text)[:400])
+    assert "警告 10 项" in text_of(upload(client, "junshan-2024.xlsx", EXAMPLE_XLSX.read_bytes()).text)
