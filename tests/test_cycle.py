@@ -388,3 +388,21 @@ def test_distribute_usage_errors(tmp_path):
     assert proc.returncode == 3 and "没有找到表头" in proc.stderr
     assert _cli("distribute", str(tmp_path / "nosuch.csv"), "-o", str(tmp_path / "out")).returncode == 2
     assert not (tmp_path / "out").exists()
+
+
+def test_summary_shows_the_changed_figure_and_who_did_not_return(handed, tmp_path):
+    d, files = handed
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    wb = openpyxl.load_workbook(files[0])
+    wb["项目支出自评表-1"]["E5"].value = 70
+    wb.save(inbox / "001-甲单位.xlsx")
+    (inbox / "002-乙单位.xlsx").write_bytes(files[1].read_bytes())
+    units = tmp_path / "名单.csv"
+    units.write_text("单位编码,单位,主管部门\n001,甲单位,一局\n002,乙单位,一局\n003,丙单位,二局\n", encoding="utf-8")
+    out = tmp_path / "汇总.json"
+    _cli("summarize", str(inbox), "--units", str(units), "-o", str(out), "--format", "json")
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert {u["unit"]: u["status"] for u in data["units"]} == {"甲单位": "有错误", "乙单位": "有错误", "丙单位": "未提交"}
+    changed = [(f["unit"], f["sheet"], f["cell"], f["expected"]) for f in data["findings"] if f["code"].startswith("F-")]
+    assert changed == [("甲单位", "项目支出自评表-1", "E5", "58.00")]
