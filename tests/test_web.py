@@ -197,6 +197,10 @@ def test_login_with_the_administrator_password(tmp_path):
         r = c.post("/login", data={"csrf": token, "password": "correct horse"})
         assert r.status_code == 200 and "审核一份自评附表工作簿" in r.text
         assert "开始审核" in c.get("/").text
+        # a new password ends the sessions made before it
+        security.set_admin_password(data, "another horse")
+        r = c.get("/", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/login"
 
 
 def test_other_host_names_are_refused_when_local(tmp_path):

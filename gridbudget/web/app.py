@@ -99,7 +99,8 @@ def create_app(data_dir: str | os.PathLike, *, require_login: bool = False, time
     if require_login and security.load_admin(data) is None:
         raise ValueError("没有设置管理员密码：在本机以外的地址提供服务之前，先在终端中设置管理员密码。")
     cfg = Config(data, require_login, timeout, jobs, max_upload, allowed_hosts)
-    sessions = security.Sessions(security.load_secret(data))
+    sessions = security.Sessions(security.load_secret(data),
+                                 epoch=lambda: (security.load_admin(data) or {}).get("hash", "")[:32])
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
     templates = Jinja2Templates(env=env)
     limiter: dict[str, asyncio.Semaphore] = {}

@@ -105,10 +105,14 @@ def set_admin_password(data_dir: Path, password: str) -> None:
 
 
 class Sessions:
-    """Signed session cookies ``id.flag.signature`` and the CSRF token of each session."""
+    """Signed session cookies ``id.flag.signature`` and the CSRF token of each session.
 
-    def __init__(self, secret: bytes):
+    An administrator's cookie is signed together with the stored password hash (``epoch()``), so
+    setting a new password ends every administrator session made before it."""
+
+    def __init__(self, secret: bytes, epoch=None):
         self.secret = secret
+        self.epoch = epoch or (lambda: "")
 
     def _sign(self, text: str) -> str:
         return hmac.new(self.secret, text.encode(), hashlib.sha256).hexdigest()[:32]
@@ -117,14 +121,17 @@ class Sessions:
         """A fresh session: (id, cookie value)."""
         sid = secrets.token_urlsafe(18)
         body = f"{sid}.{'a' if admin else 'u'}"
-        return sid, f"{body}.{self._sign('session:' + body)}"
+        return sid, f"{body}.{self._sign(self._what(body, admin))}"
+
+    def _what(self, body: str, admin: bool) -> str:
+        return f"session:{body}" + (f":{self.epoch()}" if admin else "")
 
     def read(self, cookie: str | None) -> tuple[str, bool] | None:
         """(id, is administrator) of a valid cookie, else None."""
         if not cookie or cookie.count(".") != 2:
             return None
         sid, flag, sig = cookie.split(".")
-        if not hmac.compare_digest(sig, self._sign(f"session:{sid}.{flag}")):
+        if flag not in ("a", "u") or not hmac.compare_digest(sig, self._sign(self._what(f"{sid}.{flag}", flag == "a"))):
             return None
         return sid, flag == "a"
 
