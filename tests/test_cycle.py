@@ -379,6 +379,11 @@ def test_a_dropped_sheet_and_an_edited_record(handed, tmp_path):
     codes = _codes(_validate(tmp_path / "record.xlsx"))
     assert ("F-RECORD-CHANGED", "gb_下发信息", None) in codes
     assert not any(c[0] == "F-FIGURE-CHANGED" for c in codes)  # the record now agrees: the fingerprint does not
+    wb = openpyxl.load_workbook(files[2])
+    wb["gb_下发信息"].sheet_state = "visible"
+    wb.save(tmp_path / "shown.xlsx")
+    shown = [f for f in _validate(tmp_path / "shown.xlsx")["findings"] if f["code"].startswith("F-")]
+    assert [(f["code"], f["severity"]) for f in shown] == [("F-RECORD-CHANGED", WARNING)]
 
 
 def test_distribute_usage_errors(tmp_path):
@@ -406,3 +411,26 @@ def test_summary_shows_the_changed_figure_and_who_did_not_return(handed, tmp_pat
     assert {u["unit"]: u["status"] for u in data["units"]} == {"甲单位": "有错误", "乙单位": "有错误", "丙单位": "未提交"}
     changed = [(f["unit"], f["sheet"], f["cell"], f["expected"]) for f in data["findings"] if f["code"].startswith("F-")]
     assert changed == [("甲单位", "项目支出自评表-1", "E5", "58.00")]
+
+
+@pytest.mark.libreoffice
+def test_distributed_workbook_recalculates_and_prints_in_libreoffice(handed, tmp_path):
+    """LibreOffice opens a handed-out workbook, computes its formulas and prints it; the record sheet does not print."""
+    from gridbudget.write import libreoffice as lo
+    from printcheck import render_pages
+
+    if not lo.available():
+        pytest.skip("LibreOffice is needed")
+    _d, files = handed
+    wb = openpyxl.load_workbook(files[0])
+    wb["项目支出自评表-1"]["F5"].value = 56                 # the unit's 全年执行数
+    filled = tmp_path / "filled.xlsx"
+    wb.save(filled)
+    (out,) = lo.convert([filled], tmp_path / "lo", "xlsx")
+    got = openpyxl.load_workbook(out, data_only=True)
+    assert abs(got["项目支出自评表-1"]["H5"].value - 56 / 58) < 1e-9        # 执行率 computed
+    assert got["gb_下发信息"].sheet_state in ("hidden", "veryHidden")      # LibreOffice keeps it hidden, not very hidden
+    pages = render_pages(files[0], tmp_path / "png")
+    assert len(pages) == 6           # 填表说明, 基础数据表, two pages each for the 整体 and the one 项目 table
+    rep = _validate(out)             # LibreOffice's copy keeps the record and the figures
+    assert _codes(rep) == []

@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from ..engine import Ctx, Hit, rule
-from ..findings import ERROR, KIND_HANDOUT
+from ..findings import ERROR, KIND_HANDOUT, WARNING
 
 HANDOUT_CODES = ("F-FIGURE-CHANGED", "F-TABLE-MISSING", "F-RECORD-CHANGED")
 _LABELS = {"unit": "单位名称", "name": "项目名称", "department": "主管部门", "year": "年度",
@@ -88,8 +88,8 @@ def table_missing(ctx: Ctx):
 
 
 @rule("F-RECORD-CHANGED", KIND_HANDOUT, ERROR, "下发记录被改动",
-      "工作簿中隐藏的下发记录（单位、年度、模板版本和下发数）与其指纹不符，或被取消了隐藏：下发记录不能修改，"
-      "请使用财政局下发的原工作簿填写。", "下发记录（gridbudget distribute）", explainable=False)
+      "工作簿中隐藏的下发记录（单位、年度、模板版本和下发数）与其指纹不符：下发记录不能修改，"
+      "请使用财政局下发的原工作簿填写。记录表被取消隐藏而内容未改时为警告。", "下发记录（gridbudget distribute）", explainable=False)
 def record_changed(ctx: Ctx):
     h = _handout(ctx)
     if h is None:
@@ -97,5 +97,6 @@ def record_changed(ctx: Ctx):
     if h.computed_hash() != h.fingerprint:
         yield Hit(None, None, "下发记录与其指纹不符：下发记录被改动过，核对以工作簿中的记录为准可能不可靠。",
                   expected=h.fingerprint[:16], found=h.computed_hash()[:16], sheet="gb_下发信息")
-    elif h.state != "veryHidden":
-        yield Hit(None, None, "下发记录工作表被取消了隐藏。", expected="veryHidden", found=h.state, sheet="gb_下发信息")
+    elif h.state == "visible":      # LibreOffice saves "very hidden" as "hidden": only a shown record is remarked on
+        yield Hit(None, None, "下发记录工作表被取消了隐藏（内容未改动）：请重新隐藏，不要修改。", expected="隐藏",
+                  found="显示", sheet="gb_下发信息", severity=WARNING)
