@@ -514,6 +514,14 @@ def test_browser_checks_the_example_and_downloads_the_annotated_copy(live_server
     WebDriverWait(drv, 30).until(ec.presence_of_element_located((By.ID, "error")))
     assert "不支持的文件类型" in drv.find_element(By.ID, "error").text
     _shoot(drv, shots, "04-拒绝的文件")
+    # over the limit: the page says so before sending anything
+    big = tmp_path / "大.xlsx"
+    with open(big, "wb") as fh:
+        fh.truncate(21 * 2**20)
+    drv.find_element(By.ID, "file").send_keys(str(big))
+    drv.find_element(By.ID, "submit").click()
+    assert "文件太大" in drv.find_element(By.ID, "chosen").text
+    assert drv.find_element(By.ID, "submit").is_enabled()
 
 
 @pytest.mark.browser

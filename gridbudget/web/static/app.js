@@ -29,8 +29,14 @@
         show();
       }
     });
-    form.addEventListener("submit", function () {
+    form.addEventListener("submit", function (e) {
       if (!input.files.length) return;
+      var maxMb = parseInt(form.getAttribute("data-max-mb") || "0", 10);
+      if (maxMb && input.files[0].size > maxMb * 1024 * 1024) {
+        e.preventDefault();
+        chosen.textContent = "文件太大：上传的工作簿不能超过 " + maxMb + " MB。";
+        return;
+      }
       progress.hidden = false;
       button.disabled = true;
       text.textContent = "正在上传并审核 " + input.files[0].name + "，请稍候……";
