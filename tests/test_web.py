@@ -288,6 +288,12 @@ def test_collection_three_units_status_and_summary(client, tmp_path):
     page = client.get(task_url).text
     status = dict(re.findall(r'<tr data-unit="([^"]+)">.*?class="status status-[^"]+">([^<]+)<', page, re.S))
     assert status == {"甲单位": "待说明", "乙单位": "未能读取", "丙单位": "未提交"}
+    r = _unit_upload(client, links["甲单位"], "第二版.xlsx", EXAMPLE_XLSX.read_bytes())      # a second submission
+    page = client.get(task_url).text
+    history = re.search(r'href="(/tasks/\d+/units/\d+)">共 2 次', page).group(1)
+    text = text_of(client.get(history).text)
+    assert "甲单位 的提交记录" in text and "第二版.xlsx" in text and "junshan-2024.xlsx" in text
+    assert client.get(task_url + "/units/9999").status_code == 404
     summary = client.get(task_url + "/summary")
     assert summary.status_code == 200 and summary.content[:2] == b"PK"
     path = tmp_path / "h.xlsx"
@@ -306,7 +312,7 @@ def test_collection_three_units_status_and_summary(client, tmp_path):
     db = sqlite3.connect(tmp_path / "data" / "collect.db")
     assert db.execute("SELECT version FROM schema_version").fetchone()[0] == 1
     rows = db.execute("SELECT status, sha256, warnings, created, findings FROM submissions ORDER BY id").fetchall()
-    assert [r[0] for r in rows] == ["待说明", "未能读取"] and rows[0][2] == 10 and len(rows[0][1]) == 64
+    assert [r[0] for r in rows] == ["待说明", "未能读取", "待说明"] and rows[0][2] == 10 and len(rows[0][1]) == 64
     assert len(json.loads(rows[0][4])) == 15
 
 

@@ -254,6 +254,15 @@ def collection_routes(cfg, sessions, page, form_of, store_upload, run_check, Ref
     def unit_ids_of_task(tid: int) -> tuple:
         return tuple(r[0] for r in db.execute("SELECT id FROM units WHERE task_id = ?", (tid,)))
 
+    async def task_unit_history(request: Request) -> Response:
+        task = task_of(request)
+        unit = db.execute("SELECT * FROM units WHERE id = ? AND task_id = ?",
+                          (request.path_params["uid"], task["id"])).fetchone()
+        if unit is None:
+            raise Refused("这个任务中没有这个单位。", 404)
+        subs = db.execute("SELECT * FROM submissions WHERE unit_id = ? ORDER BY id DESC", (unit["id"],)).fetchall()
+        return page(request, "history.html", task=task, unit=unit, subs=subs)
+
     async def task_submission(request: Request) -> Response:
         task = task_of(request)
         sub = submission(request.path_params["sid"], unit_ids_of_task(task["id"]))
@@ -429,6 +438,7 @@ def collection_routes(cfg, sessions, page, form_of, store_upload, run_check, Ref
         Route(f"/tasks/{num}", task_page),
         Route(f"/tasks/{num}/units", task_units, methods=["POST"]),
         Route(f"/tasks/{num}/units/{{uid:int}}/{{action}}", unit_token, methods=["POST"]),
+        Route(f"/tasks/{num}/units/{{uid:int}}", task_unit_history),
         Route(f"/tasks/{num}/s/{{sid:int}}", task_submission),
         Route(f"/tasks/{num}/s/{{sid:int}}/download/{{what}}", task_submission_output),
         Route(f"/tasks/{num}/summary", task_summary),
