@@ -198,6 +198,7 @@ def test_explanation_sheet_in_the_original_workbook(tmp_path):
     got = [f for f in rep["findings"] if f["explanation"]]
     assert [(f["code"], f["cell"]) for f in got] == [("S-SCORE-DIFF", "I4")]
     assert rep["counts"] == {"error": 0, "warning": 10, "info": 5, "explained": 1}
+    assert rep["notes"] == ["出错说明中有 1 条没有对应的问题（问题可能已改正，或规则代码、工作表、单元格被改动），已忽略。"]
     assert read_explanations(open_book(EXAMPLE_XLSX)) == {}
 
 

@@ -37,7 +37,7 @@ def validate_job(inp: Input, data: bytes | None, error: Exception | None, profil
     from ..check.engine import validate_submission
     from ..check.findings import Report
     from ..read.book import ReadError
-    from ..read.explain import apply_explanations, read_submission
+    from ..read.explain import apply_explanations, read_submission, stale_note
 
     try:
         if error is not None:
@@ -51,8 +51,10 @@ def validate_job(inp: Input, data: bytes | None, error: Exception | None, profil
         sub.file = inp.name
     prev, note, unreadable = _read_previous(previous, sub)
     rep = validate_submission(sub, profile, previous=prev, report=report)
-    apply_explanations(rep.findings, explanations)       # 出错说明 the unit wrote: 已说明
+    stale = apply_explanations(rep.findings, explanations)       # 出错说明 the unit wrote: 已说明
     rep.file = inp.name
+    if stale:
+        rep.notes.append(stale_note(stale))
     if note:
         rep.notes.append(note)
     if unreadable:

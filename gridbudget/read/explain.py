@@ -25,7 +25,7 @@ from pathlib import Path
 from .book import Book, ReadError, Sheet, open_book
 
 __all__ = ["EXPLAIN_SHEET", "EXPLAIN_HEADER", "Explanations", "apply_explanations", "explanation_key",
-           "is_explanation_sheet", "read_explanations", "read_submission"]
+           "is_explanation_sheet", "read_explanations", "read_submission", "stale_note"]
 
 #: The sheet a unit may add to its own workbook, and the column header it writes in.
 EXPLAIN_SHEET = "出错说明"
@@ -100,16 +100,23 @@ def _text(v: object) -> str:
 
 
 def apply_explanations(findings, explanations: Explanations) -> int:
-    """Put each explanation on its finding; the number of findings that got one."""
-    n = 0
+    """Put each explanation on its finding; the number of explanations that matched no finding
+    (the finding is gone: corrected since, or the row was edited)."""
     if not explanations:
-        return n
+        return 0
+    used = set()
     for f in findings:
-        text = explanations.get(explanation_key(f.code, f.sheet, f.cell))
+        key = explanation_key(f.code, f.sheet, f.cell)
+        text = explanations.get(key)
         if text:
             f.explanation = text
-            n += 1
-    return n
+            used.add(key)
+    return len(explanations) - len(used)
+
+
+def stale_note(n: int) -> str:
+    """The remark on explanations that matched no finding ("" when there are none)."""
+    return f"出错说明中有 {n} 条没有对应的问题（问题可能已改正，或规则代码、工作表、单元格被改动），已忽略。" if n else ""
 
 
 def read_submission(path: str | Path, *, data: bytes | None = None):
