@@ -282,6 +282,8 @@ def test_summary_status_of_every_unit(cycle):
     assert notes["合计"] == "计 3 个单位；通过 1，待说明 1，有错误 1，未提交 1"
     status_cell = ws.cell(top + 1 + [r[1] for r in rows].index("丁单位"), col["状态"] + 1)
     assert status_cell.fill.fgColor.rgb[-6:] == "EDEDED"
+    unit_cell = ws.cell(status_cell.row, col["单位"] + 1)
+    assert not str(getattr(unit_cell.font.color, "rgb", "") or "").endswith("7F7F7F")     # not greyed like a duplicate
     # 问题清单: explanations beside the findings
     fl = wb["问题清单"]
     ftop = next(r for r in range(1, 30) if fl.cell(r, 1).value == "单位")

@@ -699,7 +699,7 @@ def _sheet_units(wb, F, ctx: _Context, batch: BatchResult) -> _Totals:
                 _subtotal(ws, F, r, col, widths, f"小计：{dept}", start, r - 1, groups[gi][1])
                 r += 1
             gi, dept, start = gi + 1, row["department"], r
-        base = {"font": NOT_COUNTED_FONT} if row["counted"] != COUNTED else {}
+        base = {"font": NOT_COUNTED_FONT} if row["counted"] == NOT_COUNTED else {}   # 未提交 rows: not grey
         _write_row(ws, F, r, measure, widths, row, base)
         r += 1
     if gi >= 0:
