@@ -75,6 +75,25 @@ def clean_name(name: str | None, limit: int = 100) -> str:
     return clean_text((name or "").replace("\\", "/").rsplit("/", 1)[-1], limit)
 
 
+async def workbook_upload(form, max_bytes: int, missing: str) -> tuple[str, str, bytes]:
+    """The uploaded workbook of a form: (display name, suffix, bytes); Refused (Chinese) when
+    there is none, the suffix is not a workbook's, it is over ``max_bytes`` or empty."""
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        raise Refused(missing)
+    name = clean_name(upload.filename) or "工作簿.xlsx"
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise Refused(f"不支持的文件类型“{suffix or '无后缀'}”：只接受 Excel/WPS 工作簿"
+                      f"（{'、'.join(SUFFIXES)}）。", 415)
+    content = await upload.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        raise Refused(f"文件太大：上传的工作簿不能超过 {max_bytes // 2**20} MB。", 413)
+    if not content:
+        raise Refused("上传的文件是空的。")
+    return name, suffix, content
+
+
 def _fmt(v: Any) -> str:
     if v is None or v == "":
         return ""
@@ -205,19 +224,7 @@ def create_app(data_dir: str | os.PathLike, *, require_login: bool = False, time
     async def check_upload(request: Request) -> Response:
         try:
             form = await form_of(request, with_file=True)
-            upload = form.get("file")
-            if upload is None or isinstance(upload, str) or not upload.filename:
-                raise Refused("请选择要审核的工作簿文件。")
-            name = clean_name(upload.filename) or "工作簿.xlsx"
-            suffix = Path(name).suffix.lower()
-            if suffix not in SUFFIXES:
-                raise Refused(f"不支持的文件类型“{suffix or '无后缀'}”：只接受 Excel/WPS 工作簿"
-                              f"（{'、'.join(SUFFIXES)}）。", 415)
-            content = await upload.read(cfg.max_upload + 1)
-            if len(content) > cfg.max_upload:
-                raise Refused(f"文件太大：上传的工作簿不能超过 {cfg.max_upload // 2**20} MB。", 413)
-            if not content:
-                raise Refused("上传的文件是空的。")
+            name, suffix, content = await workbook_upload(form, cfg.max_upload, "请选择要审核的工作簿文件。")
             digest, stored = store_upload(content, suffix)
             cid, result = await run_check(stored, name)
             rep = result["report"]

@@ -112,7 +112,7 @@ def parse_units(text: str) -> list[tuple[str, str]]:
 
 
 def collection_routes(cfg, sessions, page, form_of, store_upload, run_check, Refused) -> list:
-    from .app import ID_RE, OUTPUT_NAMES, SUFFIXES, _attachment, clean_name, clean_text, result_view
+    from .app import ID_RE, OUTPUT_NAMES, _attachment, clean_name, clean_text, result_view, workbook_upload
 
     db = connect(cfg.data_dir / "collect.db")
 
@@ -382,19 +382,7 @@ def collection_routes(cfg, sessions, page, form_of, store_upload, run_check, Ref
         unit = unit_of(request)
         try:
             form = await form_of(request, with_file=True)
-            upload = form.get("file")
-            if upload is None or isinstance(upload, str) or not upload.filename:
-                raise Refused("请选择要提交的工作簿文件。")
-            name = clean_name(upload.filename) or "工作簿.xlsx"
-            suffix = Path(name).suffix.lower()
-            if suffix not in SUFFIXES:
-                raise Refused(f"不支持的文件类型“{suffix or '无后缀'}”：只接受 Excel/WPS 工作簿"
-                              f"（{'、'.join(SUFFIXES)}）。", 415)
-            content = await upload.read(cfg.max_upload + 1)
-            if len(content) > cfg.max_upload:
-                raise Refused(f"文件太大：上传的工作簿不能超过 {cfg.max_upload // 2**20} MB。", 413)
-            if not content:
-                raise Refused("上传的文件是空的。")
+            name, suffix, content = await workbook_upload(form, cfg.max_upload, "请选择要提交的工作簿文件。")
         except Refused as exc:
             subs = db.execute("SELECT * FROM submissions WHERE unit_id = ? ORDER BY id DESC", (unit["id"],)).fetchall()
             return page(request, "unit.html", hide_nav=True, status=exc.status, error=exc.message, unit=unit, subs=subs)
