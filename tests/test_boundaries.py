@@ -15,6 +15,7 @@ import io
 import json
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -475,6 +476,22 @@ CASES = [
     ("D-NOTE-LOW-EXEC", [("project", "ind.output.cost.note", "资金到位晚", 0)], [],
      [("project", "ind.output.cost.note", "到位晚", 0)],
      [(WARNING, cell("project", "funds.total.rate"), "≥90%或说明原因", "81.20%")]),
+    # a blank unit name is no name to compare
+    ("X-UNIT-NAME", [("project", "unit", None), ("overall", "unit", "岳阳市君山区社会治理网格化服务中心")], [],
+     [("project", "unit", "别的单位"), ("overall", "unit", "岳阳市君山区社会治理网格化服务中心")],
+     [(INFO, cell("project", "unit"), "岳阳市君山区社会治理网格化服务中心", "别的单位")]),
+    ("D-NOTE-LOW-EXEC", [("project", "ind.output.cost.note", "支付滞后", 0)], [],
+     [("project", "ind.output.cost.note", "滞后", 0)],
+     [(WARNING, cell("project", "funds.total.rate"), "≥90%或说明原因", "81.20%")]),
+    # a weight left empty: the total is a warning, not an error
+    ("S-WEIGHT-TOTAL", [("overall", "ind.output.quantity.weight", D(0), 0)],
+     [(ERROR, cell("overall", "total.weight"), "100", "90")],
+     [("overall", "ind.output.quantity.weight", None, 0)],
+     [(WARNING, cell("overall", "total.weight"), "100", "90")]),
+    # a rate typed as a plain number on a template sheet is still a formatting note
+    ("W-RATE-FORMAT", [("overall", "funds.total.rate", Typed(0.9913, percent=True))], [],
+     [("overall", "funds.total.rate", 0.9913)],
+     [(INFO, cell("overall", "funds.total.rate"), "百分比格式的数字", "0.9913")]),
     ("W-DATE-AS-AMOUNT", [("overall", "income.other", Typed(59, date=True))],
      [(WARNING, cell("overall", "income.other"), "金额（万元）", "59（1900-02-28）")],
      [("overall", "income.other", Typed(0, date=True))], []),
@@ -517,7 +534,7 @@ def test_rule_no_indicators_no_weight_findings(seed):
     sub = copy.deepcopy(seed)
     for block in [b for b in sub.overall.blocks if b.startswith("ind.")]:
         sub.overall.blocks[block] = []
-    assert hits(sub, "S-WEIGHT-L1") == []
+    assert hits(sub, "S-WEIGHT-L1") == [] and hits(sub, "S-WEIGHT-TOTAL") == []
     assert len(hits(sub, "C-NO-INDICATORS")) == 3
 
 
@@ -751,6 +768,10 @@ def test_value_small_parsing_edges():
     assert parse_quantity("2万亿次").value == D(2000000000000)
     assert parse_rate("0.5").decimals == 0 and parse_rate("0.505").decimals == 1
     assert parse_rate(float("nan")).empty and parse_rate(None).empty and parse_quantity(None).empty
+    assert normalize_text("￠￡￥") == "¢£¥"
+    assert str(parse_amount("0.000000元").value) == "0" and parse_amount("0.000010元").value == D("1E-9")
+    assert parse_quantity(5).text == "5" and parse_quantity(D("0.50")).text == "0.50"
+    assert parse_quantity(float("inf")).error == "无法识别的数值：“inf”"
 
 
 def test_value_range_limits_and_decimal_subclasses():
@@ -1019,6 +1040,8 @@ def test_csv_and_json_outputs_of_formula_like_text(dangerous_batch):
     diff = units[0].index("差额")
     assert units[1][diff] == "1.91"
     assert [p.name for p in paths] == ["s.csv", "s-项目.csv", "s-问题清单.csv", "s-未能读取.csv"]
+    severity = findings[0].index("级别")
+    assert {r[severity] for r in findings[1:]} == {"警告", "提示"}      # the seed has no errors
     data = json.loads(write_json(batch, d / "s.json").read_text(encoding="utf-8"))
     assert (data["units"][0]["department"], data["units"][0]["unit"]) == ("+主管部门", "@单位")
     assert data["projects"][0]["name"] == "-项目"
@@ -1102,3 +1125,34 @@ def test_summary_rate_bins_include_their_lower_bound(dangerous_batch):
             t = _Totals()
             t.add({**row, "rate": rate})
             assert dict(t.rate_bins) == {want: 1}, rate
+
+
+def test_summary_project_rows_and_the_grade_bands_text(dangerous_batch):
+    from gridbudget.write.summary import project_rows, write_xlsx
+
+    d, batch = dangerous_batch
+    [row] = list(project_rows(batch))
+    assert (row["budget"], row["executed"], row["rate"]) == (D(50), D("40.6"), D("81.2"))
+    assert (row["total_self"], row["total_recomputed"], row["difference"]) == (D(98), D("98.12"), D("0.12"))
+    about = openpyxl.load_workbook(write_xlsx(batch, d / "g.xlsx"))["说明"]
+    r, c = _find(about, "等级")
+    assert about.cell(r, c + 1).value == \
+        "按重算总分：优：重算总分 ≥ 90；良：80 ≤ 重算总分 < 90；中：60 ≤ 重算总分 < 80；差：重算总分 < 60。"
+
+
+def test_summary_duplicate_submissions_in_the_input_list(dangerous_batch, tmp_path):
+    import shutil
+
+    from gridbudget.write.summary import summarize, write_xlsx
+
+    d, _batch = dangerous_batch
+    for name in ("a.xlsx", "b.xlsx"):
+        shutil.copy(d / "danger.xlsx", tmp_path / name)
+    with summarize([str(tmp_path / "a.xlsx"), str(tmp_path / "b.xlsx")], jobs=1) as batch:
+        about = openpyxl.load_workbook(write_xlsx(batch, tmp_path / "out" / "s.xlsx"))["说明"]
+    states = {}
+    for row in about.iter_rows(values_only=True):
+        name = next((v for v in row if isinstance(v, str) and v.endswith((".xlsx",))), None)
+        if name is not None:
+            states[Path(name).name] = next(v for v in row if v in ("已读取", "未能读取", "重复提交，计入", "重复提交，未计入"))
+    assert states == {"a.xlsx": "重复提交，计入", "b.xlsx": "重复提交，未计入"}
