@@ -2,14 +2,15 @@
 
 Everything a rule decides comes from the profile (TOML): the weights, how the
 execution rate earns its points, how quantitative indicators earn points below or
-above target, the qualitative bands, rounding and grade bands, and the automatic
+above target (and any deduction for over-achievement), the qualitative bands, any cap
+on a table's total by its execution rate, rounding and grade bands, and the automatic
 items of the work rubric (自评工作考核评分表).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable
 
 from .. import forms
@@ -32,6 +33,17 @@ def _amt(v: Val | None) -> Decimal | None:
     return v.amount().value
 
 
+def fmt_number(x: Decimal) -> str:
+    """A number as a reader writes it: 2 decimals at most, no trailing zeros (79, 12.5, 1.25)."""
+    q = x.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize()
+    return format(q, "f")
+
+
+def shown_rate(rate: Decimal) -> Decimal:
+    """An execution rate (percent) as tables show it and as the total caps compare it: 2 decimals."""
+    return rate.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 @dataclass
 class IndicatorScore:
     indicator: Indicator
@@ -40,6 +52,7 @@ class IndicatorScore:
     recomputed: Decimal | None
     basis: str                       # how the recomputed score was reached (Chinese)
     flag: str = ""                   # why a reviewer should look (Chinese), empty when none
+    deduction: Decimal = ZERO        # points taken off for over-achievement (指标偏离), said in basis
 
     @property
     def diff(self) -> Decimal | None:
@@ -75,12 +88,35 @@ class TableScore:
     grade_self: str
     grade_recomputed: str
     groups: list[Level1Score] = field(default_factory=list)   # the family's own levels (规划, 项目决策 …)
+    total_cap: Decimal | None = None     # the highest total the execution rate allows ([exec_rate] total_caps)
+    cap_deduction: Decimal = ZERO        # points of the recomputed total above total_cap, deducted
+    cap_reason: str = ""                 # the deduction in words (Chinese), empty when none
 
     @property
     def diff(self) -> Decimal | None:
         if self.total_self is None or self.total_recomputed is None:
             return None
         return self.total_recomputed - self.total_self
+
+    @property
+    def total_before_cap(self) -> Decimal | None:
+        return None if self.total_recomputed is None else self.total_recomputed + self.cap_deduction
+
+    @property
+    def levels(self) -> list[Level1Score]:
+        """The table's 一级 groups as its family has them. A family with standard 一级 (产出 / 效益 /
+        满意度): those, in their order, each even when no indicator is under it, then any other
+        group. Any other family (项目决策 / 项目管理 …, 规划 / 执行 …): the groups in the order the
+        table lists them, each named as the table names it."""
+        every = self.level1 + self.groups
+        if self.table.fam.level_weights:
+            return every
+        named: dict[str, str] = {}
+        for s in self.indicators:
+            named.setdefault(s.indicator.level1_key, s.indicator.level1)
+        by_key = {l.key: l for l in every}
+        return ([replace(by_key[k], name=named[k] or by_key[k].name) for k in named if k in by_key]
+                + [l for l in every if l.key not in named])
 
     @property
     def name(self) -> str:
@@ -133,6 +169,13 @@ def exec_points(rate: Decimal, weight: Decimal, p: Profile) -> tuple[Decimal, st
 # ---------------------------------------------------------------------------
 # indicators
 # ---------------------------------------------------------------------------
+def over_achieved(a: Assessment, p: Profile) -> bool:
+    """A ≥ indicator whose actual reached ``[indicators] over_achievement_ratio`` times its
+    (positive) target: the target may have been set too low (RULES A5, A11)."""
+    return (a.kind == "quantitative" and a.op in (">=", ">") and a.target is not None and a.target > ZERO
+            and a.ratio is not None and a.ratio >= p.over_ratio)
+
+
 def indicator_points(ind: Indicator, p: Profile) -> IndicatorScore:
     w = _num(ind.get("weight"))
     s = _num(ind.get("score"))
@@ -141,6 +184,14 @@ def indicator_points(ind: Indicator, p: Profile) -> IndicatorScore:
     a = assess(ind, p)
     if a.kind == "quantitative" and a.met is not None:
         pts, basis = _quantitative(a, w, p)
+        rule = p.over_deduction
+        if rule > ZERO and a.met and over_achieved(a, p):
+            cut = min(rule, pts)
+            times = f"{fmt_number(a.ratio)} 倍" if a.ratio >= 2 else f"{fmt_number(a.ratio * HUNDRED)}%"
+            basis += (f"；实际完成值为指标值的 {times}（达到 {fmt_number(p.over_ratio * HUNDRED)}% 及以上），"
+                      f"属指标偏离，扣 {fmt_number(cut)} 分"
+                      + (f"（规定扣 {fmt_number(rule)} 分，以该指标得分为限）" if cut < rule else ""))
+            return IndicatorScore(ind, w, s, p.round(pts - cut), basis, deduction=cut)
         return IndicatorScore(ind, w, s, pts, basis)
     if a.kind == "qualitative" and a.band is not None:
         lo, hi = p.band_range(a.band)
@@ -233,8 +284,20 @@ def score_table(td: TableData, p: Profile) -> TableScore:
     total_re = None
     if er is not None or std.exec_rate is None:
         total_re = p.round((er or ZERO) + sum((g.recomputed for g in level1 + groups), ZERO))
+    cap, cut, why = None, ZERO, ""
+    tier = p.total_cap(rate) if total_re is not None and rate is not None else None
+    if tier is not None:
+        cap = tier[1]
+        if total_re > cap:
+            cut = total_re - p.round(cap)
+            total_re = p.round(cap)
+            why = f"执行率 {shown_rate(rate)}%，总分按规定不超过 {fmt_number(cap)} 分，扣减 {_two(cut)} 分"
     return TableScore(td, budget, executed, rate, ew_used, es, er, ebasis, eflag, level1, scores,
-                      total_self, total_re, p.grade(total_self), p.grade(total_re), groups)
+                      total_self, total_re, p.grade(total_self), p.grade(total_re), groups, cap, cut, why)
+
+
+def _two(x: Decimal) -> str:
+    return format(x.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), "f")
 
 
 # -- the work rubric: automatic items are functions named in the profile ------

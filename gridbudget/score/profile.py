@@ -116,6 +116,25 @@ class Profile:
     def explain_below(self) -> Decimal:
         return Decimal(str(self.get("exec_rate", "explain_below", 90)))
 
+    @property
+    def over_deduction(self) -> Decimal:
+        """Points deducted from an indicator over-achieved by ``over_ratio`` or more (0: off)."""
+        return Decimal(str(self.get("indicators", "over_achievement_deduction", 0)))
+
+    @property
+    def ahead_margin(self) -> Decimal:
+        """How far (relative) indicator completion may run ahead of the execution rate (0: off)."""
+        return Decimal(str(self.get("exec_rate", "ahead_of_spending", 0)))
+
+    def total_cap(self, rate: Decimal) -> tuple[Decimal, Decimal] | None:
+        """(lower bound %, highest total) of the ``[exec_rate] total_caps`` tier an execution rate
+        (percent, compared as shown: 2 decimals, half up) falls in; None when the profile sets none."""
+        shown = rate.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        for lower, cap in self.get("exec_rate", "total_caps", []):
+            if shown >= Decimal(str(lower)):
+                return Decimal(str(lower)), Decimal(str(cap))
+        return None
+
     def band_of_word(self, text: str) -> str | None:
         """'achieved' | 'partial' | 'missed' for a qualitative result, None when unknown.
 
@@ -340,6 +359,34 @@ def _tiers(v: Any) -> list:
     return v
 
 
+def _caps(v: Any) -> list:
+    """[[execution-rate lower bound (%), highest total], …], from high to low, the last from 0;
+    an empty list: no cap."""
+    example = "如 [[80, 100], [70, 89], [60, 79], [50, 69], [0, 59]]；不限制时写 []"
+    if not isinstance(v, list) or not all(isinstance(t, list) and len(t) == 2 for t in v):
+        raise _Bad(expected=f"分档列表 [[执行率下限（%）, 总分上限], …]，{example}")
+    prev_lo = prev_cap = None
+    for i, (lower, cap) in enumerate(v, 1):
+        lo = _number_in(lower, f"第 {i} 档的执行率下限")
+        top = _number_in(cap, f"第 {i} 档的总分上限")
+        if prev_lo is not None and lo >= prev_lo:
+            raise _Bad("各档应按执行率下限从高到低排列")
+        if prev_cap is not None and top > prev_cap:
+            raise _Bad(f"第 {i} 档的总分上限 {_show(cap)} 高于上一档：执行率越低，上限不能越高")
+        prev_lo, prev_cap = lo, top
+    if v and prev_lo != 0:
+        raise _Bad(f"最后一档的执行率下限应为 0（执行率再低也要有上限），{example}")
+    return v
+
+
+def _share(v: Any) -> Decimal:
+    """A ratio between 0 and 1 (0.05 is 5%)."""
+    d = _number(v)
+    if d > 1:
+        raise _Bad("应为 0 到 1 之间的比例（0.05 表示 5%）")
+    return d
+
+
 def _bands(v: Any) -> list:
     """[[grade, lower bound of the total], …], from high to low."""
     if not isinstance(v, list) or not v or not all(isinstance(b, list) and len(b) == 2 for b in v):
@@ -405,6 +452,8 @@ _SHAPES: dict[tuple[str, str], Checker] = {
     ("profile", "families"): _families,
     ("exec_rate", "mode"): _choice("capped_linear", "uncapped_linear", "tiered"),
     ("exec_rate", "tiers"): _tiers,
+    ("exec_rate", "total_caps"): _caps,
+    ("exec_rate", "ahead_of_spending"): _share,
     ("indicators", "positive"): _choice("proportional"),
     ("indicators", "reverse"): _choice("linear_to_double", "proportional"),
     ("indicators", "equal"): _choice("as_positive"),
