@@ -11,6 +11,7 @@ from ..indicators import assess
 from ...model import Indicator, Val
 from ..engine import Ctx, Hit, rule
 from ...read.values import is_no_deviation
+from ...score.engine import over_achieved, shown_rate
 from .common import (all_notes_silent, amount, noted_indicators, HUNDRED, label_of, _level1_rows, neq, number, pct,
                      relation, relations, stated, sum_terms, tables, ZERO)
 
@@ -138,19 +139,30 @@ def _deducted(i: Indicator, tol: Decimal) -> tuple[Decimal, Decimal] | None:
 
 
 @rule("S-MET-DEDUCTED", KIND_SCORING, WARNING, "指标已完成却扣分",
-      "按实际完成值看目标已经达成，得分却低于分值；若另有扣分理由，应在偏差原因中写明。", "RULES A5、A6、V8")
+      "按实际完成值看目标已经达成，得分却低于分值；若另有扣分理由，应在偏差原因中写明。评分方案对大幅超额完成"
+      "（指标偏离）规定扣分时（[indicators] over_achievement_deduction），扣去规定分数的得分不算多扣。", "RULES A5、A6、V8")
 def met_deducted(ctx: Ctx):
-    tol = ctx.profile.score_tolerance
+    p = ctx.profile
+    tol = p.score_tolerance
     for td in tables(ctx, "overall", "project"):
         for i in ctx.inds(td):
             d = _deducted(i, tol)
             if d is None:
                 continue
-            a = assess(i, ctx.profile)
-            if a.met and a.kind == "quantitative":
+            a = assess(i, p)
+            if not (a.met and a.kind == "quantitative"):
+                continue
+            cut = min(p.over_deduction, d[0]) if over_achieved(a, p) else ZERO
+            if cut == ZERO:
                 yield Hit(td, i.get("score"),
                           f"“{i.name}”目标 {i.get('target').text()}、实际 {i.get('actual').text()}，已达成，却只得 {fmt_value(d[1])} 分（分值 {fmt_value(d[0])}）。",
                           expected=fmt_value(d[0]), found=fmt_value(d[1]), key=f"{i.block}.score")
+            elif d[1] < d[0] - cut - tol:
+                yield Hit(td, i.get("score"),
+                          f"“{i.name}”目标 {i.get('target').text()}、实际 {i.get('actual').text()}，已达成；按评分方案"
+                          f"“{p.name}”指标偏离扣 {fmt_value(cut)} 分后应得 {fmt_value(d[0] - cut)} 分，却只得 "
+                          f"{fmt_value(d[1])} 分（分值 {fmt_value(d[0])}）。",
+                          expected=fmt_value(d[0] - cut), found=fmt_value(d[1]), key=f"{i.block}.score")
 
 
 @rule("S-MISSED-FULL", KIND_SCORING, ERROR, "指标未完成却得满分",
@@ -246,9 +258,7 @@ def note_over(ctx: Ctx):
         if not is_no_deviation(i.get("note").text()):
             continue
         a = assess(i, ctx.profile)
-        if a.kind != "quantitative" or a.op not in (">=", ">") or a.ratio is None or a.target is None:
-            continue
-        if a.target > ZERO and a.ratio >= ratio:
+        if over_achieved(a, ctx.profile):
             times = f"约 {a.ratio.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} 倍" if a.ratio >= 2 else pct(a.ratio * HUNDRED, 0)
             yield Hit(td, i.get("note"),
                       f"“{i.name}”目标 {i.get('target').text()}，实际 {i.get('actual').text()}（{times}），"
@@ -380,3 +390,86 @@ def score_coef(ctx: Ctx):
                 yield Hit(td, i.get("score"), f"“{i.name}”指标权重 {fmt_value(w)} × 得分系数 {fmt_value(k)} = "
                           f"{fmt_value(ctx.profile.round(w * k))}，表中指标得分为 {fmt_value(sc)}。",
                           expected=fmt_value(ctx.profile.round(w * k)), found=fmt_value(sc), key=f"{i.block}.score")
+
+
+# ---------------------------------------------------------------------------
+# Provincial rules (profile keys, off in national-2020): total capped by the execution rate,
+# indicator points running ahead of spending (FAMILIES "Scoring rules seen in provincial systems")
+# ---------------------------------------------------------------------------
+def _rate(td) -> Decimal | None:
+    """The table's execution rate (percent) from its total row; None without a positive budget."""
+    b, e = amount(td.fields.get("funds.total.budget")), amount(td.fields.get("funds.total.executed"))
+    if b is None or e is None or b <= ZERO:
+        return None
+    return e / b * HUNDRED
+
+
+def _total_anchor(td) -> tuple[Val | None, str]:
+    """The table's total score cell, else its execution-rate cell, else its 全年执行数 cell."""
+    for key in ("total.score", "funds.total.rate", "funds.total.executed"):
+        v = td.fields.get(key)
+        if v is not None and v.cell:
+            return v, key
+    return td.fields.get("funds.total.executed"), "funds.total.executed"
+
+
+@rule("S-TOTAL-OVER-CAP", KIND_SCORING, WARNING, "总分超过执行率对应的上限",
+      "评分方案按预算执行率限制总分时（[exec_rate] total_caps，如某省级一体化自评手册：执行率 70%–80% 总分不超过 89 分，"
+      "60%–70% 不超过 79 分，50%–60% 不超过 69 分，低于 50% 不超过 59 分），表中总分（没有填写时为各项自评得分之和）"
+      "不应超过执行率对应的上限，超出部分应扣减。执行率按两位小数比较；全国口径（national-2020）不限制，本规则不检查。",
+      "FAMILIES（省级系统的计分规则）")
+def total_over_cap(ctx: Ctx):
+    p = ctx.profile
+    if not p.get("exec_rate", "total_caps"):
+        return
+    tol = p.score_tolerance
+    for td in tables(ctx, "overall", "project"):
+        rate = _rate(td)
+        tier = p.total_cap(rate) if rate is not None else None
+        if tier is None:
+            continue
+        cap = tier[1]
+        tv = td.fields.get("total.score")
+        if stated(tv) and number(tv) is not None:
+            total, anchor, key, what = number(tv), tv, "total.score", "表中总分"
+        else:
+            parts = [number(td.fields.get("funds.total.score"))] + [number(i.get("score")) for i in ctx.inds(td)]
+            if all(x is None for x in parts):
+                continue
+            total = sum((x for x in parts if x is not None), ZERO)
+            anchor, key = _total_anchor(td)
+            what = "各项自评得分之和"
+        if total > cap + tol:
+            yield Hit(td, anchor, f"{label_of(td)}预算执行率 {pct(shown_rate(rate))}，按评分方案“{p.name}”总分不超过 "
+                      f"{fmt_value(cap)} 分；{what} {fmt_value(total)} 分，超出 {fmt_value(total - cap)} 分，超出部分应扣减。",
+                      expected=f"≤{fmt_value(cap)}", found=fmt_value(total), key=key)
+
+
+@rule("S-AHEAD-OF-SPENDING", KIND_SCORING, WARNING, "指标完成进度快于资金执行进度",
+      "指标得分完成率（三级指标自评得分之和 ÷ 其分值之和）比预算执行率高出评分方案设定的比例（相对，"
+      "[exec_rate] ahead_of_spending，如 5%）以上：钱没有花出去，指标却基本完成，得分可能偏高，应核实或说明资金执行滞后的原因"
+      "（省级预算绩效系统的预警做法）。全国口径（national-2020）不检查。", "FAMILIES（省级系统的计分规则：pmkpi 预警）")
+def ahead_of_spending(ctx: Ctx):
+    p = ctx.profile
+    margin = p.ahead_margin
+    if margin <= ZERO:
+        return
+    for td in tables(ctx, "overall", "project"):
+        rate = _rate(td)
+        if rate is None:
+            continue
+        pairs = [(number(i.get("weight")), number(i.get("score"))) for i in ctx.inds(td)]
+        pairs = [(w, sc) for w, sc in pairs if w is not None and sc is not None]
+        weights = sum((w for w, _sc in pairs), ZERO)
+        if weights <= ZERO:
+            continue
+        got = sum((sc for _w, sc in pairs), ZERO)
+        done = got / weights * HUNDRED
+        limit = rate * (1 + margin)
+        if done > limit:
+            anchor, key = _total_anchor(td)
+            ahead = f"快 {pct((done / rate - 1) * HUNDRED)}" if rate > ZERO else "而资金没有执行"
+            yield Hit(td, anchor, f"{label_of(td)}指标得分完成率 {pct(done)}（自评得分 {fmt_value(got)} ÷ 分值 "
+                      f"{fmt_value(weights)}），预算执行率 {pct(rate)}，指标完成进度比资金执行进度{ahead}，超过评分方案"
+                      f"“{p.name}”允许的 {pct(margin * HUNDRED, 0)}：请核实得分是否偏高，或说明资金执行滞后的原因。",
+                      expected=f"≤{pct(limit)}", found=pct(done), key=key)
