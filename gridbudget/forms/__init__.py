@@ -52,15 +52,23 @@ A, B, C, D, E, F, G, H, I = range(9)
 @dataclass(frozen=True)
 class Sum:
     """A total: the sum of its parts, each a field key or ``range:BLOCK@COLUMN`` (a column of the
-    repeated rows of a block or section). ``$c`` stands for the column key of a per-column row."""
+    repeated rows of a block or section). ``$c`` stands for the column key of a per-column row.
+
+    As a :attr:`Field.relation` it is the template's formula; as one of :attr:`Field.checks` it is a
+    relation between figures the unit types itself (no formula), which the checks verify. ``name``
+    and ``label`` name a checked sum (the checks' handle, and its parts as words: 按收入性质分);
+    ``partial`` marks parts that list only some of the total (其中：…): their sum must not exceed it."""
 
     parts: tuple[str, ...]
+    name: str = ""
+    label: str = ""
+    partial: bool = False
 
     def formula(self) -> str:
         return "+".join(f"SUM({{{p}}})" if p.startswith("range:") else f"{{{p}}}" for p in self.parts)
 
     def column(self, c: str) -> "Sum":
-        return Sum(tuple(p.replace("$c", c) for p in self.parts))
+        return Sum(tuple(p.replace("$c", c) for p in self.parts), self.name, self.label, self.partial)
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,9 @@ class Field:
     synonyms: tuple[str, ...] = ()
     default: object = None        # pre-filled value in a blank template
     prompt: str | None = None     # input message shown by Excel/WPS
+    # Sums a typed value must agree with though the template does not compute it (the unit types the
+    # total and its parts): checked (check/rules/within.py), never written as a formula.
+    checks: tuple[Sum, ...] = ()
 
     @property
     def formula(self) -> str | None:
@@ -278,6 +289,13 @@ PROJECT_FUND_ROWS = (
     ("other", "其他资金", ()),
 )
 
+# Typed totals that must equal their typed parts (Field.checks; the template computes neither):
+# 全年执行数 by 收入性质 and by 支出性质 (整体支出自评表), 年度资金总额 by source, per column (项目支出自评表).
+INCOME_SUM = Sum(tuple(f"income.{k}" for k, _l, _s in INCOME_ROWS), name="income", label="按收入性质分")
+EXPENSE_SUM = Sum(tuple(f"expense.{k}" for k, _l, _s in EXPENSE_ROWS), name="expense", label="按支出性质分")
+PROJECT_FUNDS_SUM = Sum(tuple(f"funds.{k}.$c" for k, _l, _s in PROJECT_FUND_ROWS), name="funds",
+                        label="项目资金来源")
+
 
 # ---------------------------------------------------------------------------
 # Labels as words (messages, schema titles, the reader's row names)
@@ -301,8 +319,8 @@ def plain_label(text: str) -> str:
 # ---------------------------------------------------------------------------
 # Builders (small functions that keep the declarations below readable)
 # ---------------------------------------------------------------------------
-def _f(key, label, kind, *, relation=None, required=False, synonyms=(), default=None, prompt=None):
-    return Field(key, label, kind, relation, required, tuple(synonyms), default, prompt)
+def _f(key, label, kind, *, relation=None, required=False, synonyms=(), default=None, prompt=None, checks=()):
+    return Field(key, label, kind, relation, required, tuple(synonyms), default, prompt, tuple(checks))
 
 
 _MONEY_PROMPT = "请填写金额，单位万元，保留两位小数；没有发生的填 0 或留空。"
@@ -312,8 +330,9 @@ _WEIGHT_PROMPT = "分值为 0 到 100 之间的数。"
 
 def _money_row(key: str, label: str, cols, *, col0: int, total: Sum | None = None,
                dash_first: bool = False, label_style: str = "label", span: int = 1,
-               words: tuple[str, ...] = ()) -> Line:
-    """A label in column A and one money field per column of ``cols`` (a ``total`` per column)."""
+               words: tuple[str, ...] = (), checks: tuple[Sum, ...] = ()) -> Line:
+    """A label in column A and one money field per column of ``cols`` (a ``total`` per column, or
+    ``checks`` per column when the row is typed)."""
     items = [Put(A, text=label, style=label_style, span=span)]
     for i, (ckey, clabel) in enumerate(cols):
         col = col0 + i
@@ -322,7 +341,8 @@ def _money_row(key: str, label: str, cols, *, col0: int, total: Sum | None = Non
             continue
         rel = total.column(ckey) if total else None
         items.append(Put(col, field=_f(f"{key}.{ckey}", f"{label.strip('：:')}（{clabel}）", MONEY,
-                                       relation=rel, prompt=None if rel else _MONEY_PROMPT),
+                                       relation=rel, prompt=None if rel else _MONEY_PROMPT,
+                                       checks=tuple(c.column(ckey) for c in checks)),
                          style="formula" if rel else "input"))
     return Line(tuple(items), key=key, words=words)
 
@@ -342,7 +362,8 @@ def _funds_header() -> tuple[Put, ...]:
 FUNDS_TOTAL_LABELS = ("年度资金总额", "项目资金总额", "财政资金总额", "资金总额", "总额", "合计")
 
 
-def _funds_total_line(key_prefix: str) -> Line:
+def _funds_total_line(key_prefix: str, checks: dict[str, tuple[Sum, ...]] | None = None) -> Line:
+    """The 年度资金总额 row; ``checks`` maps a column key to the sums its typed amount must agree with."""
     items = [Put(B, text=FUNDS_TOTAL_LABELS[0], style="label", span=FUNDS_LABEL_SPAN)]
     for i, (ckey, clabel, kind, syn) in enumerate(FUNDS_COLUMNS):
         col = FUNDS_COL0 + i
@@ -358,7 +379,8 @@ def _funds_total_line(key_prefix: str) -> Line:
             items.append(Put(col, field=_f(fkey, "得分", SCORE, required=True, prompt=_SCORE_PROMPT), style="input"))
         else:
             items.append(Put(col, field=_f(fkey, clabel, kind, synonyms=syn, required=ckey != "initial",
-                                           prompt=_MONEY_PROMPT), style="input"))
+                                           prompt=_MONEY_PROMPT, checks=(checks or {}).get(ckey, ())),
+                             style="input"))
     return Line(tuple(items), key=key_prefix)
 
 
@@ -458,13 +480,13 @@ def _footer(ncols: int) -> Line:
 # ---------------------------------------------------------------------------
 # The three tables
 # ---------------------------------------------------------------------------
-_BASIC_COLS = (("prev_final", "{prev_year}年决算数"), ("budget", "{year}年预算数"), ("final", "{year}年决算数"))
+BASIC_COLUMNS = (("prev_final", "{prev_year}年决算数"), ("budget", "{year}年预算数"), ("final", "{year}年决算数"))
 BASIC_COLUMN_SYNONYMS = {"prev_final": ("上年决算数", "上年决算"), "budget": ("本年预算数", "预算数"),
                          "final": ("本年决算数", "决算数")}
 
 
 def _basic() -> Table:
-    cols = _BASIC_COLS
+    cols = BASIC_COLUMNS
     sangong = Sum(("car.$c", "abroad.$c", "reception.$c"))
     car = Sum(("car_purchase.$c", "car_operation.$c"))
     projects = Sum(("range:projects@$c", "range:special_funds@$c"))
@@ -507,7 +529,9 @@ def _basic() -> Table:
             *[Put(B + i, field=_f(k, label, MONEY, prompt=_MONEY_PROMPT), style="input")
               for i, (k, label) in enumerate(cols)],
         ), count=2),
-        _money_row("public", "公用经费", cols, col0=B, words=("公用经费",)),
+        _money_row("public", "公用经费", cols, col0=B, words=("公用经费",),
+                   checks=(Sum(("office.$c", "utilities.$c", "meetings.$c"), name="public", label="其中",
+                               partial=True),)),
         _money_row("office", "    其中：办公经费", cols, col0=B, words=("办公经费", "办公费")),
         _money_row("utilities", "          水费、电费、差旅费", cols, col0=B, words=("水费", "电费", "差旅费")),
         _money_row("meetings", "          会议费、培训费", cols, col0=B, words=("会议费", "培训费")),
@@ -548,21 +572,21 @@ BREAKDOWN_AMOUNT_HEADER = "全年执行数"
 
 
 def _breakdowns() -> list[Line]:
-    lines = [Line((Put(B, text="按收入性质分：", style="header", span=4),
+    lines = [Line((Put(B, text=f"{INCOME_SUM.label}：", style="header", span=4),
                    Put(F, text=BREAKDOWN_AMOUNT_HEADER, style="header"),
-                   Put(G, text="按支出性质分：", style="header", span=2),
+                   Put(G, text=f"{EXPENSE_SUM.label}：", style="header", span=2),
                    Put(I, text=BREAKDOWN_AMOUNT_HEADER, style="header")), key="funds.breakdown.header")]
     for i in range(max(len(INCOME_ROWS), len(EXPENSE_ROWS))):
         items: list[Put] = []
         if i < len(INCOME_ROWS):
             k, label, syn = INCOME_ROWS[i]
             items += [Put(B, text=("其中：" if i == 0 else "") + label, style="label", span=4),
-                      Put(F, field=_f(f"income.{k}", label, MONEY, synonyms=syn, prompt=_MONEY_PROMPT),
+                      Put(F, field=_f(INCOME_SUM.parts[i], label, MONEY, synonyms=syn, prompt=_MONEY_PROMPT),
                           style="input")]
         if i < len(EXPENSE_ROWS):
             k, label, syn = EXPENSE_ROWS[i]
             items += [Put(G, text=("其中：" if i == 0 else "") + label, style="label", span=2),
-                      Put(I, field=_f(f"expense.{k}", label, MONEY, synonyms=syn, prompt=_MONEY_PROMPT),
+                      Put(I, field=_f(EXPENSE_SUM.parts[i], label, MONEY, synonyms=syn, prompt=_MONEY_PROMPT),
                           style="input")]
         else:
             items += [Put(G, style="blank", span=3)]
@@ -588,7 +612,7 @@ def _overall() -> Table:
               Put(H, field=_f("year", "年度", YEAR, required=True), span=2, style="input"))),
         Section("funds", Put(A, text="年度预算申请（万元）", display="年度预算\n申请\n（万元）", style="header"), (
             Line(_funds_header(), height=30, key="funds.header"),
-            _funds_total_line("funds.total"),
+            _funds_total_line("funds.total", {"executed": (INCOME_SUM, EXPENSE_SUM)}),
             *income,
         )),
         _goals(),
@@ -615,7 +639,8 @@ def _project() -> Table:
               Put(F, field=_f("unit", "实施单位", NAME, required=True, synonyms=("项目实施单位", "单位名称")), span=4, style="input"))),
         Section("funds", Put(A, text="项目资金（万元）", display="项目资金\n（万元）", style="header"), (
             Line(_funds_header(), height=30, key="funds.header"),
-            _funds_total_line("funds.total"),
+            _funds_total_line("funds.total", {c: (PROJECT_FUNDS_SUM.column(c),)
+                                              for c, _l, kind, _s in FUNDS_COLUMNS if kind == MONEY}),
             *[_project_fund_line(k, ("其中：" if i == 0 else "") + label)
               for i, (k, label, _syn) in enumerate(PROJECT_FUND_ROWS)],
         )),
@@ -795,6 +820,13 @@ def column_kind(table_key: str, key: str) -> str | None:
 def computed_keys(table_key: str) -> tuple[str, ...]:
     """The fixed (not repeated) fields a formula computes, in form order."""
     return tuple(k for k, f, block in iter_fields(TABLES[table_key]) if f.computed and block is None)
+
+
+@lru_cache(maxsize=None)
+def checked_sums(table_key: str) -> tuple[tuple[str, Sum], ...]:
+    """(field key, sum) of every :attr:`Field.checks` of a table, in form order: the typed totals
+    the checks add up (年度资金总额 by source, 全年执行数 by 收入性质 and 支出性质, 公用经费's 其中 items)."""
+    return tuple((k, s) for k, f, block in iter_fields(TABLES[table_key]) if block is None for s in f.checks)
 
 
 # ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Iterator
 
 from ... import forms
@@ -14,8 +15,9 @@ from ...read.values import is_no_deviation
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
-FUND_COLS = (("initial", "年初预算数"), ("budget", "全年预算数"), ("executed", "全年执行数"))
-BASIC_COLS = (("prev_final", "上年决算数"), ("budget", "本年预算数"), ("final", "本年决算数"))
+# The money columns of the funds block and of the 基础数据表, with their labels as words.
+FUND_COLS = tuple((k, label) for k, label, kind, _s in forms.FUNDS_COLUMNS if kind == forms.MONEY)
+BASIC_COLS = tuple((k, forms.plain_label(label)) for k, label in forms.BASIC_COLUMNS)
 
 
 # ---------------------------------------------------------------------------
@@ -77,8 +79,43 @@ def relations(td: TableData, kind: type) -> list[str]:
 
 def row_name(td: TableData, key: str) -> str:
     """A field's row as words: '其中：公车购置（{prev_year}年决算数）' -> '公车购置'."""
-    label = forms.fields_of(td.kind)[key].label
+    return row_label(td.kind, key)
+
+
+def row_label(kind: str, key: str) -> str:
+    """:func:`row_name` by table kind (rule texts derive their words from the forms with it)."""
+    label = forms.fields_of(kind)[key].label
     return forms.plain_label(label.rsplit("（", 1)[0] if label.endswith("）") else label)
+
+
+@lru_cache(maxsize=None)
+def named_blocks(kind: str, *cols: str) -> tuple[str, ...]:
+    """The repeated blocks of a table whose rows have a ``name`` and these columns, in form order
+    (基础数据表 with prev_final, final: projects, special_funds)."""
+    placed = forms.layout(forms.TABLES[kind])
+    return tuple(k for k, rep in placed.repeats.items() if {"name", *cols} <= rep.cols.keys())
+
+
+@lru_cache(maxsize=None)
+def lines_with(kind: str, *cols: str) -> tuple[str, ...]:
+    """The fixed rows of a table that have a field in each of these columns, in form order
+    (基础数据表 with prev_final, final: sangong, car, …, projects_total, public, office, …)."""
+    fields = forms.fields_of(kind)
+    rows = dict.fromkeys(k.rsplit(".", 1)[0] for k, _f, block in forms.iter_fields(forms.TABLES[kind])
+                         if block is None and "." in k)
+    return tuple(r for r in rows if all(f"{r}.{c}" in fields for c in cols))
+
+
+def checked(td: TableData, name: str | None = None, *, partial: bool = False) -> list[tuple[str, forms.Sum]]:
+    """(total key, sum) of the table's checked sums (forms.Field.checks), those named ``name`` if given;
+    equalities, or with ``partial`` the partial listings (其中 items)."""
+    return [(k, s) for k, s in forms.checked_sums(td.kind)
+            if s.partial == partial and (name is None or s.name == name)]
+
+
+def sum_tolerance(tol: Decimal, nterms: int) -> Decimal:
+    """The tolerance of a sum of ``nterms`` rounded amounts: one rounding step per two terms."""
+    return tol * max(1, nterms // 2)
 
 
 def sum_terms(td: TableData, total: forms.Sum, read) -> list[tuple[str, Decimal | None]]:

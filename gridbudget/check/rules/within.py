@@ -13,7 +13,8 @@ from ..findings import fmt_value
 from ...model import TableData
 from ..engine import Ctx, Hit, rule
 from ..indicators import money_of
-from .common import money_cells, amount, BASIC_COLS, count, FUND_COLS, relation, relations, row_name, sum_terms, HUNDRED, money, neq, number, pct, stated, tables, ZERO
+from .common import (money_cells, amount, BASIC_COLS, checked, count, FUND_COLS, named_blocks, relation, relations, row_label,
+                     row_name, sum_terms, sum_tolerance, HUNDRED, money, neq, number, pct, stated, tables, ZERO)
 
 
 # ---------------------------------------------------------------------------
@@ -100,7 +101,7 @@ def _sum_hit(td: TableData, total_key: str, terms: list[tuple[str, Decimal | Non
         return
     if tv is not None and tv.is_formula and tv.raw is None:
         return
-    if neq(total, s, tol * max(1, len(terms) // 2)):
+    if neq(total, s, sum_tolerance(tol, len(terms))):
         yield Hit(td, tv, f"{what} {money(total)} 不等于{parts_label}之和 {money(s)}（相差 {money(total - s)}）。",
                   expected=money(s), found=money(total), key=total_key)
 
@@ -110,43 +111,64 @@ def _total_hits(td: TableData, total_key: str, tol: Decimal, *, blank_total: boo
     yield from _sum_hit(td, total_key, sum_terms(td, relation(td, total_key), amount), tol, blank_total=blank_total)
 
 
-def _breakdown_hits(ctx: Ctx, rows, prefix: str, what: str, tol_mult: int) -> Iterator[Hit]:
-    """A breakdown of the overall table's 全年执行数 (按收入性质 / 按支出性质) adds up."""
-    for td in tables(ctx, "overall"):
-        keys = [f"{prefix}.{k}" for k, _l, _s in rows]
-        parts = [amount(td.fields.get(k)) for k in keys]
-        total = amount(td.fields.get("funds.total.executed"))
-        if total is None or all(p is None for p in parts):
-            continue
-        s = sum((p for p in parts if p is not None), ZERO)
-        if neq(total, s, ctx.profile.amount_tolerance * tol_mult):
-            first = next(td.fields[k] for k, p in zip(keys, parts) if p is not None)
-            yield Hit(td, first, f"{what}之和 {money(s)} 不等于全年执行数 {money(total)}（相差 {money(s - total)}）。",
-                      expected=money(total), found=money(s), key=prefix)
+def _breakdown_hits(ctx: Ctx, name: str, what) -> Iterator[Hit]:
+    """A breakdown of a typed total adds up: the sums of the forms named ``name`` (Field.checks: 全年执行数
+    按收入性质 / 按支出性质), pointed at the first part filled in; ``what(td, sum)`` words the parts."""
+    for td in ctx.sub.tables:
+        for total_key, breakdown in checked(td, name):
+            keys = breakdown.parts
+            parts = [amount(td.fields.get(k)) for k in keys]
+            total = amount(td.fields.get(total_key))
+            if total is None or all(p is None for p in parts):
+                continue
+            s = sum((p for p in parts if p is not None), ZERO)
+            if neq(total, s, sum_tolerance(ctx.profile.amount_tolerance, len(keys))):
+                first = next(td.fields[k] for k, p in zip(keys, parts) if p is not None)
+                yield Hit(td, first, f"{what(td, breakdown)}之和 {money(s)} 不等于{row_name(td, total_key)} {money(total)}"
+                                     f"（相差 {money(s - total)}）。",
+                          expected=money(total), found=money(s), key=breakdown.name)
 
 
-@rule("W-INCOME-SUM", KIND_WITHIN, ERROR, "按收入性质分合计不等于全年执行数",
-      "部门整体支出自评表中，一般公共预算 + 政府性基金拨款 + 纳入专户管理的非税收入拨款 + 其他资金 应等于全年执行数。",
+def _declared(kind: str, name: str) -> tuple[str, forms.Sum]:
+    """The first checked sum of the forms named ``name`` (rule texts word it)."""
+    return next((k, s) for k, s in forms.checked_sums(kind) if s.name == name)
+
+
+def _parts_words(kind: str, name: str) -> str:
+    """The parts of a declared sum as words: '一般公共预算 + 政府性基金拨款 + …'."""
+    return " + ".join(row_label(kind, p) for p in _declared(kind, name)[1].parts)
+
+
+def _total_words(kind: str, name: str) -> str:
+    """The total of a declared sum as words: '全年执行数'."""
+    return row_label(kind, _declared(kind, name)[0])
+
+
+_INCOME, _EXPENSE, _FUNDS = forms.INCOME_SUM, forms.EXPENSE_SUM, forms.PROJECT_FUNDS_SUM
+_FUNDS_TOTAL = forms.FUNDS_TOTAL_LABELS[0]
+
+
+@rule("W-INCOME-SUM", KIND_WITHIN, ERROR, f"{_INCOME.label}合计不等于{_total_words('overall', _INCOME.name)}",
+      f"部门整体支出自评表中，{_parts_words('overall', _INCOME.name)} 应等于{_total_words('overall', _INCOME.name)}。",
       "RULES V3、A12")
 def income_sum(ctx: Ctx):
-    yield from _breakdown_hits(ctx, forms.INCOME_ROWS, "income", "按收入性质分各项", 2)
+    yield from _breakdown_hits(ctx, _INCOME.name, lambda td, s: f"{s.label}各项")
 
 
-@rule("W-EXPENSE-SUM", KIND_WITHIN, ERROR, "按支出性质分合计不等于全年执行数",
-      "部门整体支出自评表中，基本支出 + 项目支出 应等于全年执行数。", "RULES V3、A12")
+@rule("W-EXPENSE-SUM", KIND_WITHIN, ERROR, f"{_EXPENSE.label}合计不等于{_total_words('overall', _EXPENSE.name)}",
+      f"部门整体支出自评表中，{_parts_words('overall', _EXPENSE.name)} 应等于{_total_words('overall', _EXPENSE.name)}。",
+      "RULES V3、A12")
 def expense_sum(ctx: Ctx):
-    yield from _breakdown_hits(ctx, forms.EXPENSE_ROWS, "expense", "基本支出与项目支出", 1)
+    yield from _breakdown_hits(ctx, _EXPENSE.name, lambda td, s: "与".join(row_name(td, p) for p in s.parts))
 
 
-@rule("W-PROJECT-FUNDS-SUM", KIND_WITHIN, ERROR, "项目资金来源之和不等于年度资金总额",
-      "项目支出绩效自评表中，当年财政拨款 + 上年结转资金 + 其他资金 应等于年度资金总额，年初预算数、全年预算数、"
-      "全年执行数三列分别核对。", "RULES V2、A2")
+@rule("W-PROJECT-FUNDS-SUM", KIND_WITHIN, ERROR, f"{_FUNDS.label}之和不等于{_FUNDS_TOTAL}",
+      f"{forms.PROJECT.name}中，{_parts_words('project', _FUNDS.name)} 应等于{_FUNDS_TOTAL}，"
+      f"{'、'.join(label for _k, label in FUND_COLS)}三列分别核对。", "RULES V2、A2")
 def project_funds_sum(ctx: Ctx):
     for td in tables(ctx, "project"):
-        for ck, _clabel in FUND_COLS:
-            terms = [(row_name(td, f"funds.{k}.{ck}"), amount(td.fields.get(f"funds.{k}.{ck}")))
-                     for k, _l, _s in forms.PROJECT_FUND_ROWS]
-            yield from _sum_hit(td, f"funds.total.{ck}", terms, ctx.profile.amount_tolerance)
+        for total_key, sources in checked(td, forms.PROJECT_FUNDS_SUM.name):
+            yield from _sum_hit(td, total_key, sum_terms(td, sources, amount), ctx.profile.amount_tolerance)
 
 
 @rule("W-SANGONG-SUM", KIND_WITHIN, ERROR, "三公经费与明细不符",
@@ -168,30 +190,40 @@ def projects_total(ctx: Ctx):
                 yield from _total_hits(td, key, ctx.profile.amount_tolerance, blank_total=False)
 
 
+def _col_name(td: TableData, key: str) -> str:
+    """A field's column as words: '公用经费（{prev_year}年决算数）' -> '上年决算数'."""
+    label = forms.fields_of(td.kind)[key].label
+    return forms.plain_label(label.rsplit("（", 1)[1][:-1]) if label.endswith("）") else ""
+
+
+_LISTED_TOTAL, _LISTED = next((k, c) for k, c in forms.checked_sums("basic") if c.partial)
+
+
 @rule("W-SUBITEM-GT-PARENT", KIND_WITHIN, ERROR, "“其中”项大于合计",
-      "公用经费下的“其中”项（办公经费，水费、电费、差旅费，会议费、培训费）是部分列举：各项及其合计都不应超过公用经费，"
-      "但不要求相等。", "RULES D2")
+      f"{row_label('basic', _LISTED_TOTAL)}下的“其中”项（{'，'.join(row_label('basic', p) for p in _LISTED.parts)}）"
+      f"是部分列举：各项及其合计都不应超过{row_label('basic', _LISTED_TOTAL)}，但不要求相等。", "RULES D2")
 def subitems(ctx: Ctx):
     tol = ctx.profile.amount_tolerance
-    for td in tables(ctx, "basic"):
-        for ck, clabel in BASIC_COLS:
-            parent_v = td.fields.get(f"public.{ck}")
+    for td in ctx.sub.tables:
+        for total_key, listing in checked(td, partial=True):     # forms: a total and its 其中 items
+            what, clabel = row_name(td, total_key), _col_name(td, total_key)
+            parent_v = td.fields.get(total_key)
             parent = amount(parent_v)
-            kids = [(k, amount(td.fields.get(f"{k}.{ck}"))) for k in ("office", "utilities", "meetings")]
+            kids = [(k, amount(td.fields.get(k))) for k in listing.parts]
             kids = [(k, x) for k, x in kids if x is not None]
             if not kids:
                 continue
             s = sum(x for _k, x in kids)
             if parent is None:
                 if s > ZERO:
-                    yield Hit(td, parent_v, f"公用经费（{clabel}）为空，但其中各项合计 {money(s)}。",
-                              expected=f"≥{money(s)}", found=None, key=f"public.{ck}")
+                    yield Hit(td, parent_v, f"{what}（{clabel}）为空，但其中各项合计 {money(s)}。",
+                              expected=f"≥{money(s)}", found=None, key=total_key)
                 continue
             if s > parent + tol:
                 worst = max(kids, key=lambda kx: kx[1])
-                yield Hit(td, td.fields.get(f"{worst[0]}.{ck}"),
-                          f"公用经费（{clabel}）“其中”各项合计 {money(s)} 超过公用经费 {money(parent)}。",
-                          expected=f"≤{money(parent)}", found=money(s), key=f"{worst[0]}.{ck}")
+                yield Hit(td, td.fields.get(worst[0]),
+                          f"{what}（{clabel}）“其中”各项合计 {money(s)} 超过{what} {money(parent)}。",
+                          expected=f"≤{money(parent)}", found=money(s), key=worst[0])
 
 
 @rule("W-NEGATIVE", KIND_WITHIN, ERROR, "金额为负数",
@@ -222,13 +254,17 @@ def negative(ctx: Ctx):
 def exec_over(ctx: Ctx):
     tol = ctx.profile.amount_tolerance
     for td in tables(ctx, "overall", "project"):
-        rows = [("total", "年度资金总额")] + ([(k, l) for k, l, _s in forms.PROJECT_FUND_ROWS] if td.kind == "project" else [])
+        fields = forms.fields_of(td.kind)
+        # 年度资金总额, then the rows of its checked sums that have a budget column (项目资金 by source)
+        rows = [("funds.total", _FUNDS_TOTAL)] + [
+            (p.rsplit(".", 1)[0], row_name(td, p)) for k, c in checked(td) if k == "funds.total.executed"
+            for p in c.parts if f"{p.rsplit('.', 1)[0]}.budget" in fields]
         for rk, rl in rows:
-            b, e = amount(td.fields.get(f"funds.{rk}.budget")), amount(td.fields.get(f"funds.{rk}.executed"))
+            b, e = amount(td.fields.get(f"{rk}.budget")), amount(td.fields.get(f"{rk}.executed"))
             if b is not None and e is not None and e > b + tol:
-                yield Hit(td, td.fields.get(f"funds.{rk}.executed"),
+                yield Hit(td, td.fields.get(f"{rk}.executed"),
                           f"{rl}的全年执行数 {money(e)} 大于全年预算数 {money(b)}。",
-                          expected=f"≤{money(b)}", found=money(e), key=f"funds.{rk}.executed")
+                          expected=f"≤{money(b)}", found=money(e), key=f"{rk}.executed")
 
 
 _ADJUST_WORDS = re.compile(r"预算(调整|调减|调增|减少|增加|追加|压减|核减)|调减|调增|追加|调整预算|压减")
@@ -252,13 +288,25 @@ def budget_adjusted(ctx: Ctx):
                   expected=money(a), found=money(b), key="funds.total.budget")
 
 
+def _sum_rows(kind: str, row: str, col: str) -> list[str]:
+    """A total's row and, depth first, the rows of its parts by the forms' relation of its ``col``
+    field: sangong -> sangong, car, car_purchase, car_operation, abroad, reception."""
+    out = [row]
+    rel = forms.fields_of(kind)[f"{row}.{col}"].relation
+    if isinstance(rel, forms.Sum):
+        for p in rel.parts:
+            if not p.startswith("range:"):
+                out += _sum_rows(kind, p.rsplit(".", 1)[0], col)
+    return out
+
+
 @rule("W-SANGONG-OVER-BUDGET", KIND_WITHIN, WARNING, "三公经费决算超过预算",
       "三公经费本年决算数（及其各项）不应超过本年预算数（岳阳“三公经费控制率”≤100% 得满分）。", "RULES D3、H3")
 def sangong_over(ctx: Ctx):
     tol = ctx.profile.amount_tolerance
     for td in tables(ctx, "basic"):
-        for key, label in (("sangong", "三公经费"), ("car", "公务用车购置和维护经费"), ("car_purchase", "公车购置"),
-                           ("car_operation", "公车运行维护"), ("abroad", "出国经费"), ("reception", "公务接待")):
+        for key in _sum_rows(td.kind, "sangong", "final"):
+            label = row_name(td, f"{key}.final")
             b, f = amount(td.fields.get(f"{key}.budget")), amount(td.fields.get(f"{key}.final"))
             if b is not None and f is not None and f > b + tol:
                 yield Hit(td, td.fields.get(f"{key}.final"), f"{label}本年决算数 {money(f)} 超过本年预算数 {money(b)}。",
@@ -271,10 +319,9 @@ def sangong_increase(ctx: Ctx):
     tol = ctx.profile.amount_tolerance
     for td in tables(ctx, "basic"):
         p, f = amount(td.fields.get("sangong.prev_final")), amount(td.fields.get("sangong.final"))
-        if p is None or f is None:
-            parts = ("car", "abroad", "reception")
-            ps = [amount(td.fields.get(f"{k}.prev_final")) for k in parts]
-            fs = [amount(td.fields.get(f"{k}.final")) for k in parts]
+        if p is None or f is None:          # the parts of the total (forms.Sum) instead
+            ps = [amount(td.fields.get(k)) for k in relation(td, "sangong.prev_final").parts]
+            fs = [amount(td.fields.get(k)) for k in relation(td, "sangong.final").parts]
             if all(x is None for x in ps) or all(x is None for x in fs):
                 continue
             p = sum((x for x in ps if x is not None), ZERO)
@@ -299,7 +346,7 @@ def procurement(ctx: Ctx):
       "基础数据表中某个项目填了本年决算数，却没有本年预算数：要么漏填预算，要么是无预算支出，应核实并说明。", "DOMAIN 第 5 项")
 def project_no_budget(ctx: Ctx):
     for td in tables(ctx, "basic"):
-        for block in ("projects", "special_funds"):
+        for block in named_blocks(td.kind, "budget", "final"):
             for row in td.rows(block):
                 f = amount(row.get("final"))
                 b = row.get("budget")
@@ -436,8 +483,8 @@ def _munit(i) -> str:
 def quantity_restates_budget(ctx: Ctx):
     tol = ctx.profile.amount_tolerance
     for td in tables(ctx, "overall", "project"):
-        budgets = [(amount(td.fields.get(k)), label) for k, label in
-                   (("funds.total.budget", "全年预算数"), ("funds.total.initial", "年初预算数"))]
+        budgets = [(amount(td.fields.get(k)), forms.fields_of(td.kind)[k].label)
+                   for k in ("funds.total.budget", "funds.total.initial")]
         budgets = [(b, label) for b, label in budgets if b is not None and b > ZERO]
         if not budgets:
             continue
@@ -483,28 +530,33 @@ def cost_actual_budget(ctx: Ctx):
                       f"实际值应是实际支出。", expected=money(e), found=v.text(), key=f"{i.block}.actual")
 
 
-_FUND_SUB_ROWS = tuple(k for k, _l, _s in forms.PROJECT_FUND_ROWS)
+_FIRST_SOURCE = row_label("project", _declared("project", _FUNDS.name)[1].parts[0])     # 当年财政拨款
 
 
 @rule("W-FUNDS-SUBROW-BLANK", KIND_WITHIN, WARNING, "资金来源行与合计行不一致",
-      "项目资金栏中，年度资金总额某列已填写（含 0），“其中：当年财政拨款”行在该列却为空，而在其他列有数："
+      f"项目资金栏中，{_FUNDS_TOTAL}某列已填写（含 0），“其中：{_FIRST_SOURCE}”行在该列却为空，而在其他列有数："
       "资金来源应逐列填写，与合计行对应。", "RULES V2、A2")
 def funds_subrow_blank(ctx: Ctx):
     for td in tables(ctx, "project"):
-        cur = {ck: td.fields.get(f"funds.current.{ck}") for ck, _l in FUND_COLS}
+        # per column: the total and its sources (forms: the checked sum of 年度资金总额), the first one first
+        sources = {k.rsplit(".", 1)[1]: (k, c.parts) for k, c in checked(td, _FUNDS.name)}
+        cur = {ck: td.fields.get(parts[0]) for ck, (_t, parts) in sources.items()}
         filled = [ck for ck, v in cur.items() if v is not None and not v.empty]
         if not filled:
             continue
         for ck, clabel in FUND_COLS:
-            total, v = td.fields.get(f"funds.total.{ck}"), cur[ck]
+            if ck not in sources:
+                continue
+            total_key, parts = sources[ck]
+            total, v = td.fields.get(total_key), cur[ck]
             if total is None or total.empty or v is None or not v.cell or not v.empty:
                 continue
-            others = [td.fields.get(f"funds.{rk}.{ck}") for rk in _FUND_SUB_ROWS if rk != "current"]
+            others = [td.fields.get(p) for p in parts[1:]]
             if any(o is not None and not o.empty for o in others):
                 continue        # the money of this column came from another source row
             where = "、".join(lab for k, lab in FUND_COLS if k in filled)
-            yield Hit(td, v, f"年度资金总额的{clabel}填了 {total.text()}，“其中：当年财政拨款”的{clabel}却为空"
-                             f"（该行{where}有数）。", expected=total.text(), found=None, key=f"funds.current.{ck}")
+            yield Hit(td, v, f"{_FUNDS_TOTAL}的{clabel}填了 {total.text()}，“其中：{row_name(td, parts[0])}”的{clabel}"
+                             f"却为空（该行{where}有数）。", expected=total.text(), found=None, key=parts[0])
 
 
 @rule("W-FUNDS-SOURCES", KIND_WITHIN, INFO, "资金来源各列与合计不符",
