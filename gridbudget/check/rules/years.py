@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from ..findings import ERROR, KIND_YEARS
 from ..engine import Ctx, Hit, rule
-from .common import amount, money, _name_key, neq
+from ... import forms
+from .common import amount, lines_with, money, _name_key, named_blocks, neq, relation, row_name
 
 
 # ---------------------------------------------------------------------------
 # 跨年 (across years; needs last year's workbook)
 # ---------------------------------------------------------------------------
+def _over_rows(rel) -> bool:
+    """A sum over repeated rows (forms ``range:`` parts)."""
+    return isinstance(rel, forms.Sum) and any(p.startswith("range:") for p in rel.parts)
+
+
 @rule("Y-PREV-FINAL", KIND_YEARS, ERROR, "上年决算数与上年表不符",
       "基础数据表本年的“上年决算数”应等于上年基础数据表的“本年决算数”（需提供上年工作簿：--previous）。"
       "上年决算经审计调整的，可以出错说明说明。", "DOMAIN 跨年", explainable=True)
@@ -18,21 +24,23 @@ def prev_final(ctx: Ctx):
         return
     cur, prev = ctx.sub.basic, ctx.previous.basic
     tol = ctx.profile.amount_tolerance
-    for key, label in (("sangong", "三公经费"), ("car", "公务用车购置和维护经费"), ("car_purchase", "公车购置"),
-                       ("car_operation", "公车运行维护"), ("abroad", "出国经费"), ("reception", "公务接待"),
-                       ("public", "公用经费"), ("office", "办公经费"), ("utilities", "水费、电费、差旅费"),
-                       ("meetings", "会议费、培训费")):
+    # every row of the form with both columns: last year's 本年决算数 is this year's 上年决算数; a total
+    # over repeated rows (项目支出) is compared row by row below, as the rows listed change between years
+    for key in lines_with(cur.kind, "prev_final", "final"):
+        if _over_rows(relation(cur, f"{key}.prev_final")):
+            continue
         a = amount(cur.fields.get(f"{key}.prev_final"))
         b = amount(prev.fields.get(f"{key}.final"))
         if a is None and b is None:
             continue
         if a is None or b is None or neq(a, b, tol):
             yield Hit(cur, cur.fields.get(f"{key}.prev_final"),
-                      f"{label}上年决算数 {money(a)} 与上年表本年决算数 {money(b)} 不符。",
+                      f"{row_name(cur, f'{key}.prev_final')}上年决算数 {money(a)} 与上年表本年决算数 {money(b)} 不符。",
                       expected=money(b), found=money(a), key=f"{key}.prev_final")
-    prev_rows = {_name_key(r["name"].text()): r for blk in ("projects", "special_funds") for r in prev.rows(blk)
+    blocks = named_blocks(cur.kind, "prev_final", "final")     # 项目支出, 市级专项资金: rows matched by name
+    prev_rows = {_name_key(r["name"].text()): r for blk in blocks for r in prev.rows(blk)
                  if r.get("name") and not r["name"].empty}
-    for blk in ("projects", "special_funds"):
+    for blk in blocks:
         for r in cur.rows(blk):
             if not r.get("name") or r["name"].empty:
                 continue
