@@ -183,15 +183,16 @@ def indicator_points(ind: Indicator, p: Profile) -> IndicatorScore:
         return IndicatorScore(ind, w, s, None, "分值为空，无法重算", "缺少分值")
     a = assess(ind, p)
     if a.kind == "quantitative" and a.met is not None:
-        pts, basis = _quantitative(a, w, p)
         rule = p.over_deduction
-        if rule > ZERO and a.met and over_achieved(a, p):
-            cut = min(rule, pts)
+        if rule > ZERO and a.met and over_achieved(a, p):       # 指标偏离: points off the full marks
+            full = p.round(w)
+            cut = min(rule, full)
             times = f"{fmt_number(a.ratio)} 倍" if a.ratio >= 2 else f"{fmt_number(a.ratio * HUNDRED)}%"
-            basis += (f"；实际完成值为指标值的 {times}（达到 {fmt_number(p.over_ratio * HUNDRED)}% 及以上），"
-                      f"属指标偏离，扣 {fmt_number(cut)} 分"
-                      + (f"（规定扣 {fmt_number(rule)} 分，以该指标得分为限）" if cut < rule else ""))
-            return IndicatorScore(ind, w, s, p.round(pts - cut), basis, deduction=cut)
+            said = (f"但实际完成值为指标值的 {times}（达到 {fmt_number(p.over_ratio * HUNDRED)}% 及以上），属指标偏离，"
+                    f"满分扣 {fmt_number(cut)} 分" + (f"（规定扣 {fmt_number(rule)} 分，以分值为限）" if cut < rule else ""))
+            _pts, basis = _quantitative(a, w, p, met_text=said)
+            return IndicatorScore(ind, w, s, p.round(full - cut), basis, deduction=cut)
+        pts, basis = _quantitative(a, w, p)
         return IndicatorScore(ind, w, s, pts, basis)
     if a.kind == "qualitative" and a.band is not None:
         lo, hi = p.band_range(a.band)
@@ -213,14 +214,14 @@ def indicator_points(ind: Indicator, p: Profile) -> IndicatorScore:
     return IndicatorScore(ind, w, s, s, f"{reason}，保留自评得分", "无法按规则重算，需人工复核")
 
 
-def _quantitative(a: Assessment, w: Decimal, p: Profile) -> tuple[Decimal, str]:
+def _quantitative(a: Assessment, w: Decimal, p: Profile, met_text: str = "得满分") -> tuple[Decimal, str]:
     actual = max(a.actual or ZERO, ZERO)
     target = a.target or ZERO
     op = a.op
     shown_op = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "=", "between": "区间"}.get(op, op)
     assumed = "（目标未写运算符，按 {} 处理）".format(shown_op) if a.implied_op else ""
     if a.met:
-        return p.round(w), f"{shown_op} 类指标已达成，得满分{assumed}"
+        return p.round(w), f"{shown_op} 类指标已达成，{met_text}{assumed}"
     if op in (">=", ">") or (op == "=" and target > ZERO and p.get("indicators", "equal", "as_positive") == "as_positive"):
         if target <= ZERO:
             return ZERO, f"{shown_op} 类指标未达成，目标不大于 0，得 0 分{assumed}"

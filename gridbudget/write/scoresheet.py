@@ -1,6 +1,8 @@
 """Views of a score: the 评分汇总 sheet (first sheet of a copy), terminal text and JSON.
 
-All three show the same numbers: the unit's own scores beside the recomputed ones.
+All three show the same numbers: the unit's own scores beside the recomputed ones, per 一级
+group as each table's family has them (产出 / 效益 / 满意度, 项目决策 / 项目管理, 规划 / 执行 …),
+and any deduction the profile makes (total capped by the execution rate, 指标偏离).
 """
 
 from __future__ import annotations
@@ -16,29 +18,60 @@ from ..score.engine import SubmissionScore, TableScore
 
 SHEET_TITLE = "评分汇总"
 
-# (key in table_row, column width, number format) of the summary table, one row per table
-SUMMARY_COLUMNS = (
-    ("name", 18, None), ("budget", 11, "0.00"), ("executed", 11, "0.00"), ("rate", 8, "0.00%"),
-    ("exec_self", 7, "0.00"), ("exec_recomputed", 7, "0.00"), ("output_self", 7, "0.00"),
-    ("output_recomputed", 7, "0.00"), ("benefit_self", 7, "0.00"), ("benefit_recomputed", 7, "0.00"),
-    ("satisfaction_self", 7, "0.00"), ("satisfaction_recomputed", 7, "0.00"), ("total_self", 7, "0.00"),
-    ("total_recomputed", 7, "0.00"), ("difference", 7, "0.00"), ("grade_self", 5, None),
-    ("grade_recomputed", 5, None), ("errors", 5, "0"), ("warnings", 5, "0"),
-)
-SUMMARY_COL = {key: i + 1 for i, (key, *_rest) in enumerate(SUMMARY_COLUMNS)}     # 1-based columns
-# The summary's two header rows: (label, first column, columns spanned); a label spanning one
-# column stands over both rows, a label over two columns has 自评 / 重算 (or 错误 / 警告) below it.
-SUMMARY_HEADER = (("表", 1, 1), ("全年预算数\n（万元）", 2, 1), ("全年执行数\n（万元）", 3, 1), ("执行率", 4, 1),
-                  ("执行率得分", 5, 2), ("产出指标", 7, 2), ("效益指标", 9, 2), ("满意度指标", 11, 2),
-                  ("总分", 13, 2), ("差额", 15, 1), ("等级", 16, 2), ("审核问题", 18, 2))
-SUMMARY_SUBHEADER = {5: "自评", 6: "重算", 7: "自评", 8: "重算", 9: "自评", 10: "重算", 11: "自评", 12: "重算",
-                     13: "自评", 14: "重算", 16: "自评", 17: "重算", 18: "错误", 19: "警告"}
-# (label, first column, columns spanned) on the grid the summary's widths define
+# The summary table, one row per table: (key in the row, column width, number format). Between
+# the execution rate's points and the total stand ``slots`` pairs of 一级 group columns (自评 /
+# 重算), named per block of tables by the groups of their family (LEVEL_SLOTS at least).
+LEVEL_SLOTS = 3
+_HEAD = (("name", 18, None), ("budget", 11, "0.00"), ("executed", 11, "0.00"), ("rate", 8, "0.00%"),
+         ("exec_self", 7, "0.00"), ("exec_recomputed", 7, "0.00"))
+_TAIL = (("total_self", 7, "0.00"), ("total_recomputed", 7, "0.00"), ("difference", 7, "0.00"),
+         ("grade_self", 5, None), ("grade_recomputed", 5, None), ("errors", 5, "0"), ("warnings", 5, "0"))
+_LEVEL_WIDTH = 7
+
+
+def summary_columns(slots: int = LEVEL_SLOTS) -> tuple[tuple[str, float, str | None], ...]:
+    """The summary's columns with ``slots`` 一级 group pairs (level1_self, level1_recomputed …)."""
+    levels = tuple((f"level{i}_{what}", _LEVEL_WIDTH, "0.00") for i in range(1, slots + 1)
+                   for what in ("self", "recomputed"))
+    return _HEAD + levels + _TAIL
+
+
+def summary_header(names: tuple[str, ...], slots: int = LEVEL_SLOTS):
+    """The summary's two header rows for a block of tables whose 一级 groups are ``names``:
+    ((label, first column, columns spanned), …) and {column: label of the second row}. A label
+    spanning one column stands over both rows, a label over two columns has 自评 / 重算 (or
+    错误 / 警告) below it; a slot the block does not use is left blank."""
+    t = 7 + 2 * slots                                          # the first column after the groups
+    top = [("表", 1, 1), ("全年预算数\n（万元）", 2, 1), ("全年执行数\n（万元）", 3, 1), ("执行率", 4, 1),
+           ("执行率得分", 5, 2)]
+    top += [(names[i] if i < len(names) else "", 7 + 2 * i, 2) for i in range(slots)]
+    top += [("总分", t, 2), ("差额", t + 2, 1), ("等级", t + 3, 2), ("审核问题", t + 5, 2)]
+    sub = {5: "自评", 6: "重算"}
+    sub.update({c: w for i in range(min(len(names), slots)) for c, w in ((7 + 2 * i, "自评"), (8 + 2 * i, "重算"))})
+    sub.update({t: "自评", t + 1: "重算", t + 3: "自评", t + 4: "重算", t + 5: "错误", t + 6: "警告"})
+    return tuple(top), sub
+
+
+# (label, first column, columns spanned) on the grid the summary's widths define (LEVEL_SLOTS
+# groups; each slot more widens the last column group by the two columns it adds)
 DETAIL_COLUMNS = (("表", 1, 1), ("一级指标", 2, 1), ("二级指标", 3, 1), ("三级指标", 4, 2), ("年度指标值", 6, 2),
                   ("实际完成值", 8, 2), ("分值", 10, 1), ("自评\n得分", 11, 1), ("重算\n得分", 12, 1), ("差额", 13, 1),
                   ("重算依据", 14, 3), ("提示", 17, 3))
 RUBRIC_COLUMNS = (("一级指标", 1, 1), ("二级指标", 2, 1), ("评分标准", 3, 6), ("所需佐证材料", 9, 4), ("满分", 13, 1),
                   ("得分", 14, 1), ("评分方式与理由", 15, 5))
+
+
+_STANDARD_NAMES = tuple(name for _key, name, *_rest in forms.LEVEL1)      # 产出指标, 效益指标, 满意度指标
+
+
+def _widen_last(columns, extra: int):
+    *rest, (label, c, span) = columns
+    return (*rest, (label, c, span + extra))
+
+
+def level_names(ts: TableScore) -> tuple[str, ...]:
+    """The names of a table's 一级 groups, in the order the summary shows them."""
+    return tuple(l.name for l in ts.levels)
 
 
 def _f(x: Decimal | None) -> float | None:
@@ -54,6 +87,7 @@ def _counts(report: Report | None, table) -> tuple[int, int]:
 
 def table_row(ts: TableScore) -> dict[str, Any]:
     l1 = {l.key: l for l in ts.level1}
+    levels = ts.levels
     return {
         "table": ts.table.kind, "name": ts.name, "sheet": ts.table.sheet,
         "budget": ts.budget, "executed": ts.executed,
@@ -63,9 +97,22 @@ def table_row(ts: TableScore) -> dict[str, Any]:
         # every standard 一级 (a family without them leaves these columns empty)
         **{f"{k}_{what}": getattr(l1[k], attr) if k in l1 else None for k, *_ in forms.LEVEL1
            for what, attr in (("self", "self_score"), ("recomputed", "recomputed"), ("weight", "weight"))},
+        # the table's own 一级 groups (the standard ones, or 项目决策 / 规划 … of its family), in order
+        "levels": [{"name": l.name, "weight": l.weight, "self": l.self_score, "recomputed": l.recomputed}
+                   for l in levels],
+        **{f"level{i}_{what}": getattr(l, attr) for i, l in enumerate(levels, 1)
+           for what, attr in (("self", "self_score"), ("recomputed", "recomputed"))},
         "total_self": ts.total_self, "total_recomputed": ts.total_recomputed, "difference": ts.diff,
         "grade_self": ts.grade_self, "grade_recomputed": ts.grade_recomputed,
+        # [exec_rate] total_caps: the highest total the execution rate allows and the points above it
+        "total_before_cap": ts.total_before_cap, "total_cap": ts.total_cap, "cap_deduction": ts.cap_deduction,
+        "cap_reason": ts.cap_reason,
     }
+
+
+def _listed(s) -> bool:
+    """An indicator the views list: its recomputed points differ, it is flagged, or points were deducted."""
+    return (s.diff is not None and s.diff != 0) or bool(s.flag) or s.deduction > 0
 
 
 def score_dict(score: SubmissionScore, report: Report | None = None, file: str = "") -> dict[str, Any]:
@@ -77,7 +124,7 @@ def score_dict(score: SubmissionScore, report: Report | None = None, file: str =
             "level1": s.indicator.level1, "level2": s.indicator.level2, "name": s.indicator.name,
             "target": s.indicator.get("target").text(), "actual": s.indicator.get("actual").text(),
             "weight": s.weight, "self": s.self_score, "recomputed": s.recomputed, "difference": s.diff,
-            "basis": s.basis, "flag": s.flag, "cell": s.indicator.get("score").where,
+            "basis": s.basis, "flag": s.flag, "deduction": s.deduction, "cell": s.indicator.get("score").where,
         } for s in ts.indicators]
         tables.append(row)
     return {
@@ -102,12 +149,14 @@ def render_score_text(score: SubmissionScore, report: Report | None = None, file
                      f"{_s(ts.rate)}%")
         lines.append(f"  预算执行率得分：自评 {_s(ts.exec_self)}，重算 {_s(ts.exec_recomputed)}（{ts.exec_basis}）"
                      + (f"  ⚠ {ts.exec_flag}" if ts.exec_flag else ""))
-        for l in ts.level1 + ts.groups:
+        for l in ts.levels:
             lines.append(f"  {l.name}（分值 {_s(l.weight)}）：自评 {_s(l.self_score)}，重算 {_s(l.recomputed)}")
         for s in ts.indicators:
-            if (s.diff is not None and s.diff != 0) or s.flag:
+            if _listed(s):
                 lines.append(f"    · {s.indicator.name}：自评 {_s(s.self_score)}，重算 {_s(s.recomputed)}（{s.basis}）"
                              + (f"  ⚠ {s.flag}" if s.flag else ""))
+        if ts.cap_deduction > 0:
+            lines.append(f"  总分上限：{ts.cap_reason}（重算合计 {_s(ts.total_before_cap)} 分）")
         lines.append(f"  总分：自评 {_s(ts.total_self)}（{ts.grade_self or '—'}），重算 {_s(ts.total_recomputed)}"
                      f"（{ts.grade_recomputed or '—'}），差额 {_s(ts.diff)}；审核：错误 {e} 项，警告 {w} 项")
     auto = [r for r in score.rubric if r.auto]
@@ -129,15 +178,34 @@ def _evidence(score: SubmissionScore) -> dict[tuple[str, str], str]:
     return {(i.get("group", ""), i.get("name", "")): i.get("evidence", "") for i in items if isinstance(i, dict)}
 
 
+def summary_blocks(tables: list[TableScore]) -> list[tuple[tuple[str, ...], list[TableScore]]]:
+    """The tables grouped by their 一级 groups (one header per group), in order of first appearance;
+    a table without any group joins the first block."""
+    out: dict[tuple[str, ...], list[TableScore]] = {}
+    bare = []
+    for ts in tables:
+        names = level_names(ts)
+        if names:
+            out.setdefault(names, []).append(ts)
+        else:
+            bare.append(ts)
+    if bare:
+        first = next(iter(out), ())
+        out[first] = out.get(first, []) + bare
+    return list(out.items())
+
+
 def write_score_sheet(wb, score: SubmissionScore, report: Report | None, *, unit: str, year: int | None,
                       file: str = "", notes: list[str] | None = None) -> Any:
     """Add the 评分汇总 sheet as the first sheet of openpyxl workbook ``wb`` and return it.
 
     A title block (unit, year, file, profile, date, notes of the copy), a legend of the colours,
-    the summary (one row per table, 自评 beside 重算 under two header rows), the indicators whose
-    recomputed points differ, and the work rubric (自评工作考核评分表) with its groups merged as
-    in the official form and its 所需佐证材料. Every text wraps in a row as tall as it needs;
-    A4 landscape, one page wide, page numbers; no heading ends a page.
+    the summary (one row per table, 自评 beside 重算 under two header rows; the 一级 columns are
+    the groups of the tables' family, one header per set of groups), any total capped by the
+    execution rate, the indicators whose recomputed points differ or were deducted, and the work
+    rubric (自评工作考核评分表) with its groups merged as in the official form and its 所需佐证材料.
+    Every text wraps in a row as tall as it needs; A4 landscape, one page wide, page numbers; no
+    heading ends a page.
     """
     from datetime import date
 
@@ -156,8 +224,14 @@ def write_score_sheet(wb, score: SubmissionScore, report: Report | None, *, unit
     box = style.openpyxl_border()
     wrap = Alignment(wrap_text=True, vertical="center")   # texts and numbers of a row centred alike
     center = Alignment(wrap_text=True, vertical="center", horizontal="center")
-    ncols = len(SUMMARY_COLUMNS)
-    widths = [w for _k, w, _f in SUMMARY_COLUMNS]
+    sblocks = summary_blocks(score.tables)
+    slots = max([LEVEL_SLOTS] + [len(names) for names, _t in sblocks])
+    columns = summary_columns(slots)
+    col_of = {key: i for i, (key, *_rest) in enumerate(columns, start=1)}
+    detail_columns = _widen_last(DETAIL_COLUMNS, 2 * (slots - LEVEL_SLOTS))
+    rubric_columns = _widen_last(RUBRIC_COLUMNS, 2 * (slots - LEVEL_SLOTS))
+    ncols = len(columns)
+    widths = [w for _k, w, _f in columns]
     for c, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(c)].width = w
     total_width = sum(widths)
@@ -243,65 +317,75 @@ def write_score_sheet(wb, score: SubmissionScore, report: Report | None, *, unit
         legend.append((style.INPUT_FILL, "由审核人员填写的得分（自评工作考核评分表）"))
     r = style.openpyxl_legend(ws, r + 1, legend, slots=[(1, 2, ncols)])
 
-    # -- the summary: two header rows
-    hdr = r + 1
-    for label, c, span in SUMMARY_HEADER:
-        if span == 1:
-            spanned(hdr, c, 1, label, rows=2, bold=True, fill=style.HEADER_FILL, align=center)
-        else:
-            spanned(hdr, c, span, label, bold=True, fill=style.HEADER_FILL, align=center)
-    for c, label in SUMMARY_SUBHEADER.items():
-        put(hdr + 1, c, label, bold=True, fill=style.HEADER_FILL, align=center)
-    fit(hdr, [(label, span_width(c, span)) for label, c, span in SUMMARY_HEADER])
-    ws.row_dimensions[hdr + 1].height = style.wrapped_row_height([("自评", 7)])
-    keep += [hdr, hdr + 1]
-    r = hdr + 2
-    first_data = r
+    # -- the summary: per set of 一级 groups, two header rows naming them, then its tables
     link_font = style.openpyxl_font(color="0563C1")
     link_font.underline = "single"
+    col = {k: get_column_letter(i) for k, i in col_of.items()}
+    summary_first = r + 1
+    first_data = None
+    for names, members in sblocks or [(_STANDARD_NAMES, [])]:
+        hdr = r + 1
+        top, sub = summary_header(names, slots)
+        for label, c, span in top:
+            if span == 1:
+                spanned(hdr, c, 1, label, rows=2, bold=True, fill=style.HEADER_FILL, align=center)
+            else:
+                spanned(hdr, c, span, label or None, bold=True, fill=style.HEADER_FILL, align=center)
+                for cc in range(c, c + span):
+                    put(hdr + 1, cc, sub.get(cc), bold=True, fill=style.HEADER_FILL, align=center)
+        fit(hdr, [(label, span_width(c, span)) for label, c, span in top])
+        ws.row_dimensions[hdr + 1].height = style.wrapped_row_height([("自评", 7)])
+        keep += [hdr, hdr + 1]
+        r = hdr + 2
+        first_data = first_data or r
+        start = r
+        for ts in members:
+            row = table_row(ts)
+            row["errors"], row["warnings"] = _counts(report, ts.table)
+            row["rate"] = None if ts.rate is None else ts.rate / 100
+            for c, (key, _w, fmt) in enumerate(columns, start=1):
+                put(r, c, row.get(key), fmt=fmt, align=center if c > 1 else wrap)
+            fit(r, [(row["name"], widths[0])])
+            link = ws.cell(r, 1)
+            link.hyperlink = f"#'{ts.table.sheet}'!A1"
+            link.font = link_font
+            r += 1
+        if r > start:
+            diff_colours(f"{col['difference']}{start}:{col['difference']}{r - 1}")
+            err_ref = f"{col['errors']}{start}:{col['errors']}{r - 1}"
+            ws.conditional_formatting.add(err_ref, CellIsRule(operator="greaterThan", formula=["0"],
+                                                              fill=PatternFill("solid", fgColor=style.BAD_FILL)))
+        blocks.append((hdr, r - 1))        # one header with its tables
+    # -- totals capped by the execution rate ([exec_rate] total_caps), under the summary
     for ts in score.tables:
-        row = table_row(ts)
-        row["errors"], row["warnings"] = _counts(report, ts.table)
-        row["rate"] = None if ts.rate is None else ts.rate / 100
-        for c, (key, _w, fmt) in enumerate(SUMMARY_COLUMNS, start=1):
-            put(r, c, row[key], fmt=fmt, align=center if c > 1 else wrap)
-        fit(r, [(row["name"], widths[0])])
-        link = ws.cell(r, 1)
-        link.hyperlink = f"#'{ts.table.sheet}'!A1"
-        link.font = link_font
-        r += 1
-    last_data = r - 1
-    if last_data >= first_data:
-        col = {k: get_column_letter(i) for k, i in SUMMARY_COL.items()}
-        diff_colours(f"{col['difference']}{first_data}:{col['difference']}{last_data}")
-        err_ref = f"{col['errors']}{first_data}:{col['errors']}{last_data}"
-        ws.conditional_formatting.add(err_ref, CellIsRule(operator="greaterThan", formula=["0"],
-                                                          fill=PatternFill("solid", fgColor=style.BAD_FILL)))
+        if ts.cap_deduction > 0:
+            line(r, f"总分上限：{ts.name}，{ts.cap_reason}（重算合计 {_s(ts.total_before_cap)} 分，重算总分取 "
+                    f"{_s(ts.total_recomputed)} 分；评分方案 {score.profile.name}）。")
+            r += 1
+    blocks.append((summary_first, r - 1))  # the whole summary, kept on one page when it fits
 
     def section(r: int, text: str) -> None:
         line(r, text, bold=True)
         keep.append(r)
-
-    blocks.append((hdr, r - 1))            # the summary table
     # -- indicator details
     r += 1
     detail_section = r
-    section(r, "指标重算明细（只列重算得分与自评不同或需要复核的指标；点击表名跳到该指标的得分单元格）")
+    section(r, "指标重算明细（只列重算得分与自评不同、有扣减或需要复核的指标；点击表名跳到该指标的得分单元格）")
     r += 1
-    header(r, DETAIL_COLUMNS)
+    header(r, detail_columns)
     r += 1
     detail_first = r
     for ts in score.tables:
         for s in ts.indicators:
-            if not ((s.diff is not None and s.diff != 0) or s.flag):
+            if not _listed(s):
                 continue
             i = s.indicator
             vals = [ts.name, i.level1, i.level2, i.name, i.get("target").text(), i.get("actual").text(), s.weight,
                     s.self_score, s.recomputed, s.diff, s.basis, s.flag]
-            for (label, c, span), v in zip(DETAIL_COLUMNS, vals):
+            for (label, c, span), v in zip(detail_columns, vals):
                 num = c in (10, 11, 12, 13)
                 spanned(r, c, span, v, fmt="0.00" if num else None, align=center if num else wrap)
-            fit(r, [(v, span_width(c, span)) for (_l, c, span), v in zip(DETAIL_COLUMNS, vals)])
+            fit(r, [(v, span_width(c, span)) for (_l, c, span), v in zip(detail_columns, vals)])
             sc = i.get("score")
             if sc.cell:
                 ws.cell(r, 1).hyperlink = f"#'{sc.sheet}'!{sc.cell}"
@@ -311,7 +395,7 @@ def write_score_sheet(wb, score: SubmissionScore, report: Report | None, *, unit
         line(r, "所有指标的重算得分与自评得分一致。")
         r += 1
     else:
-        diff_col = get_column_letter(next(c for label, c, _s in DETAIL_COLUMNS if label == "差额"))
+        diff_col = get_column_letter(next(c for label, c, _s in detail_columns if label == "差额"))
         diff_colours(f"{diff_col}{detail_first}:{diff_col}{r - 1}")
     blocks.append((detail_section, r - 1))
 
@@ -321,10 +405,10 @@ def write_score_sheet(wb, score: SubmissionScore, report: Report | None, *, unit
         rubric_section = r
         section(r, "部门整体支出绩效自评工作考核评分表（自动评分项目已填；淡黄色单元格由审核人员评分，得分合计自动更新）")
         r += 1
-        header(r, RUBRIC_COLUMNS)
+        header(r, rubric_columns)
         r += 1
         rub_first = r
-        col = {label: (c, span) for label, c, span in RUBRIC_COLUMNS}
+        col = {label: (c, span) for label, c, span in rubric_columns}
         max_col = get_column_letter(col["满分"][0])
         pts_col = get_column_letter(col["得分"][0])
         evidence = _evidence(score)
