@@ -60,6 +60,12 @@ def test_packaged_values_unchanged():
     v = load_profile("vendor-pmkpi")
     assert v.get("exec_rate", "mode") == "uncapped_linear" and v.grade(D(85)) == "优"
     assert v.weight("output") == D(50) and v.title == "省级系统口径（pmkpi）"
+    # the provincial rules: off in the national profile, on in provincial-caps
+    assert (p.get("exec_rate", "total_caps"), p.over_deduction, p.ahead_margin) == ([], D(0), D(0))
+    c = load_profile("provincial-caps")
+    assert c.get("exec_rate", "total_caps") == [[80, 100], [70, 89], [60, 79], [50, 69], [0, 59]]
+    assert (c.over_deduction, c.ahead_margin, c.over_ratio) == (D(2), D("0.05"), D("1.3"))
+    assert c.get("exec_rate", "mode") == "capped_linear" and c.grade(D(85)) == "良" and c.title.startswith("省级一体化")
 
 
 def test_schema_comes_from_the_default_profile_and_matches_the_docs():
@@ -141,6 +147,20 @@ def test_unknown_key_and_section(tmp_path):
     ("exec_rate", "tiers", '[[100, "x"]]', '第 1 档的得分比例应为数字，实为 "x"'),
     ("exec_rate", "tiers", "[]", "[exec_rate] tiers 应为非空的分档列表"),
     ("indicators", "reverse", '"linear"', '[indicators] reverse = "linear"：只能是 linear_to_double 或 proportional'),
+    ("exec_rate", "total_caps", "[[60, 79], [70, 89], [0, 59]]",
+     "[exec_rate] total_caps = [[60, 79], [70, 89], [0, 59]]：各档应按执行率下限从高到低排列"),
+    ("exec_rate", "total_caps", "[[80, 100], [70]]", "[exec_rate] total_caps 应为分档列表 [[执行率下限（%）, 总分上限], …]"),
+    ("exec_rate", "total_caps", "[80, 100]", "[exec_rate] total_caps 应为分档列表"),
+    ("exec_rate", "total_caps", "79", "[exec_rate] total_caps 应为分档列表"),
+    ("exec_rate", "total_caps", "[[80, 100], [70, 89, 1], [0, 59]]", "[exec_rate] total_caps 应为分档列表"),
+    ("exec_rate", "total_caps", "[[80, 79], [0, 89]]", "第 2 档的总分上限 89 高于上一档：执行率越低，上限不能越高"),
+    ("exec_rate", "total_caps", "[[80, 100], [70, 89]]", "[exec_rate] total_caps = [[80, 100], [70, 89]]：最后一档的执行率下限应为 0"),
+    ("exec_rate", "total_caps", '[[80, "百"], [0, 59]]', '第 1 档的总分上限应为数字，实为 "百"'),
+    ("exec_rate", "total_caps", "[[80, 100], [-1, 59]]", "第 2 档的执行率下限 -1 不能为负数"),
+    ("exec_rate", "ahead_of_spending", "5", "[exec_rate] ahead_of_spending = 5：应为 0 到 1 之间的比例（0.05 表示 5%）"),
+    ("exec_rate", "ahead_of_spending", '"5%"', '[exec_rate] ahead_of_spending 应为数字，实为 "5%"'),
+    ("indicators", "over_achievement_deduction", "-2", "[indicators] over_achievement_deduction = -2：不能为负数"),
+    ("indicators", "over_achievement_deduction", '"两分"', '[indicators] over_achievement_deduction 应为数字，实为 "两分"'),
     ("indicators", "bare_target_cost", '"≤"', "[indicators] bare_target_cost"),
     ("qualitative", "partial", "[0.8, 0.6]", "[qualitative] partial = [0.8, 0.6]：下限不能大于上限"),
     ("qualitative", "achieved", "[0.8, 1.2]", "上限不能超过 1"),
@@ -319,3 +339,10 @@ def test_cli_validate_refuses_a_bad_profile(tmp_path, text, expected):
     assert out.returncode == EXIT_USAGE, out.stderr
     assert expected in out.stderr and "bad.toml" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_total_caps_off_and_on(tmp_path):
+    p = load_profile(write(tmp_path, EXTENDS + "[exec_rate]\ntotal_caps = []\n"))
+    assert p.total_cap(D(10)) is None
+    p = load_profile(write(tmp_path, EXTENDS + '[exec_rate]\ntotal_caps = [[90, "100"], [0, 80.5]]\n', "b.toml"))
+    assert p.total_cap(D("89.995")) == (D(90), D(100)) and p.total_cap(D("89.99")) == (D(0), D("80.5"))
