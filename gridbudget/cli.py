@@ -172,10 +172,13 @@ def fill_cmd(
     _existing(data)
     prepare_output(output, "xlsx", [data], force=force)
     nested = load_json(data)               # InputError naming the file and the key
-    flat = flatten(nested)
+    notes: list[str] = []                  # where indicator groups of other level names went, or did not
+    flat = flatten(nested, notes=notes)
     unit = (nested.get("basic") or {}).get("unit") or (nested.get("overall") or {}).get("unit")
     write_template(output, TemplateOptions(unit=unit, projects=max(1, len(flat["projects"]))), flat)
     typer.echo(f"已生成：{output}")
+    for n in notes:
+        typer.echo(f"提示：{n}", err=True)
 
 
 @_command("export")

@@ -168,7 +168,50 @@ def table_schema(table_key: str) -> dict[str, Any]:
     missing = [k for k in fixed if k not in fields]
     if missing:  # pragma: no cover - _table_keys and iter_fields walk the same forms
         raise ValueError(f"fields not placed: {missing}")
+    for parent, level in forms.group_parents(table_key):
+        _place(root, f"{parent}.{forms.OTHER}", _groups_schema(table_key, parent, level), titles)
     return root
+
+
+def _group_item(level: int) -> dict[str, Any]:
+    """One group of other level names: its label and points, then its 二级 groups or its rows."""
+    item = _object()
+    for f in forms.GROUP_FIELDS[level]:
+        item["properties"][f.key] = _field_schema(f)
+    if level == 1:
+        item["properties"][forms.GROUP_LEVEL2] = {
+            "title": "二级指标（各组）", "description": "这个一级指标下的各二级指标，按表中顺序；没有二级指标时为一组、不写名称。",
+            "type": "array", "items": {"$ref": f"#/$defs/{GROUP_DEFS[2]}"}}
+    else:
+        row = _object()
+        for f in forms.INDICATOR_FIELDS:
+            row["properties"][f.key] = _field_schema(f)
+        item["properties"][forms.GROUP_ROWS] = {
+            "title": "三级指标（各行）", "description": "重复行：每个元素是一行，空行不写。列：" + "、".join(
+                _words(f.label) for f in forms.INDICATOR_FIELDS) + "。", "type": "array", "items": row}
+    return item
+
+
+def _groups_schema(table_key: str, parent: str, level: int) -> dict[str, Any]:
+    """The list of groups under level names the template has no section for (forms.OTHER)."""
+    fill = ("gridbudget fill 把它们写入模板：", "写不下的不写入，并在提示中列出。")
+    if level == 1:
+        names = "、".join(forms.LEVEL1_NAMES)
+        title = f"其他一级指标（{names}以外）"
+        text = (f"其他表式按{names}以外的一级指标（如 项目决策、项目管理，规划、执行，履职效能、管理效率）分组的三级指标，"
+                f"每组一个一级指标。{fill[0]}每组写入一个没有三级指标的一级指标栏，名称和分值写在一级、二级指标格中"
+                f"（如“项目决策（2分）”），{fill[1]}")
+    else:
+        l1key = parent.rsplit(".", 1)[1]
+        l1name, level2 = next((name, lv) for k, name, _w, lv in forms.LEVEL1 if k == l1key)
+        title = f"{l1name}的其他二级指标（{'、'.join(n for _k, n, _s in level2)}以外）"
+        text = (f"{l1name}下不属于模板二级指标的分组（或没有二级指标的三级指标），每组一个二级指标。"
+                f"{fill[0]}写入{l1name}中没有三级指标的二级指标栏，{fill[1]}")
+    return {"title": title, "description": text, "type": "array", "items": {"$ref": f"#/$defs/{GROUP_DEFS[level]}"}}
+
+
+# The group items are defined once in the schema's $defs (referred to from each table).
+GROUP_DEFS = {1: "level1_group", 2: "level2_group"}
 
 
 def _sources_schema() -> dict[str, Any]:
@@ -210,6 +253,8 @@ def _problems_schema() -> dict[str, Any]:
 def submission_schema() -> dict[str, Any]:
     """The JSON Schema of a whole submission (what ``gridbudget export`` writes and ``fill`` reads)."""
     defs = {key: table_schema(key) for key in forms.TABLES}
+    for level, name in GROUP_DEFS.items():
+        defs[name] = {"title": f"{forms.GROUP_FIELDS[level][0].label}（一组）", **_group_item(level)}
     return {
         "$schema": DRAFT,
         "$id": SCHEMA_ID,

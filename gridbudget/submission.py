@@ -4,6 +4,11 @@ The JSON nests the dotted field keys of :mod:`gridbudget.forms`:
 ``overall.funds.total.executed`` is ``{"overall": {"funds": {"total": {"executed": …}}}}``.
 A block of repeated rows is a list at its key, or under ``rows`` when the same key also
 holds fields (the 二级指标 blocks hold their ``label``). Projects are a list of tables.
+
+Indicator rows under level names the template has no section for (项目决策, 规划, 履职效能 …) are
+lists of groups at ``ind.other`` (一级 groups) and ``ind.<一级>.other`` (二级 groups), see
+:data:`gridbudget.forms.OTHER`; their flat form is ``"__groups__": {parent key: [groups]}``, and
+:func:`flatten` writes them on the template's free indicator sections (:func:`place_groups`).
 """
 
 from __future__ import annotations
@@ -69,7 +74,8 @@ def _set(d: dict, path: str, value: Any) -> None:
 
 
 def flatten_table(table_key: str, nested: dict[str, Any] | None) -> dict[str, Any]:
-    """Nested JSON of one table -> {"__fields__": {key: value}, "__blocks__": {block: [rows]}}."""
+    """Nested JSON of one table -> {"__fields__": {key: value}, "__blocks__": {block: [rows]}}, with
+    ``"__groups__": {parent: [groups]}`` when it holds groups of other level names."""
     nested = nested or {}
     fixed, blocks, paths = _table_keys(table_key)
     fields = {}
@@ -83,7 +89,30 @@ def flatten_table(table_key: str, nested: dict[str, Any] | None) -> dict[str, An
         if isinstance(rows, list):
             out_blocks[b] = [{c: r.get(c) for c in cols if isinstance(r, dict) and r.get(c) is not None}
                              for r in rows]
-    return {"__fields__": fields, "__blocks__": out_blocks}
+    out: dict[str, Any] = {"__fields__": fields, "__blocks__": out_blocks}
+    groups = {}
+    for parent, level in forms.group_parents(table_key):
+        found = _get(nested, f"{parent}.{forms.OTHER}")
+        if isinstance(found, list) and found:
+            groups[parent] = [_group(level, g) for g in found if isinstance(g, dict)]
+    if groups:
+        out["__groups__"] = groups
+    return out
+
+
+def _group(level: int, g: dict[str, Any]) -> dict[str, Any]:
+    """A group of other level names with its known keys only, empty values left out."""
+    out = {f.key: g[f.key] for f in forms.GROUP_FIELDS[level] if g.get(f.key) is not None}
+    if level == 1:
+        inner = g.get(forms.GROUP_LEVEL2)
+        if isinstance(inner, list):
+            out[forms.GROUP_LEVEL2] = [_group(2, x) for x in inner if isinstance(x, dict)]
+    else:
+        rows = g.get(forms.GROUP_ROWS)
+        if isinstance(rows, list):
+            out[forms.GROUP_ROWS] = [{f.key: r[f.key] for f in forms.INDICATOR_FIELDS if r.get(f.key) is not None}
+                                     for r in rows if isinstance(r, dict)]
+    return out
 
 
 def nest_table(table_key: str, flat: dict[str, Any]) -> dict[str, Any]:
@@ -98,29 +127,48 @@ def nest_table(table_key: str, flat: dict[str, Any]) -> dict[str, Any]:
         rows = flat.get("__blocks__", {}).get(b)
         if rows:
             _set(out, paths[b], [dict(r) for r in rows])
+    for parent, groups in (flat.get("__groups__") or {}).items():
+        if groups:
+            _set(out, f"{parent}.{forms.OTHER}", groups)
     return out
 
 
-def flatten(nested: dict[str, Any], *, source: str | None = None) -> dict[str, Any]:
+def flatten(nested: dict[str, Any], *, source: str | None = None, notes: list[str] | None = None) -> dict[str, Any]:
     """A whole submission's nested JSON -> the flat form the template writer takes.
 
     ``nested`` is checked against the submission schema first (:func:`validate`): a wrong
     shape raises :class:`~gridbudget.errors.InputError` naming ``source`` and the key path.
     In the result every number is a finite :class:`~decimal.Decimal` of sane size and every
-    text a ``str`` that Excel can store, so it is safe for the template writer.
+    text a ``str`` that Excel can store, so it is safe for the template writer. Groups of
+    other level names are written on the template's free indicator sections
+    (:func:`place_groups`); ``notes`` receives, in Chinese, where they went and what could not be placed.
     """
     validate(nested, source)
     out: dict[str, Any] = {}
+    said: list[str] = []
     for t in TABLE_ORDER:
         if nested.get(t) is not None:
             out[t] = _decimals(flatten_table(t, nested[t]))
-    out["projects"] = [_decimals(flatten_table("project", p)) for p in nested.get("projects") or []]
+            said += place_groups(t, out[t], forms.TABLES[t].name)
+    out["projects"] = []
+    for i, p in enumerate(nested.get("projects") or []):
+        flat = _decimals(flatten_table("project", p))
+        name = flat["__fields__"].get("name")
+        said += place_groups("project", flat, f"{forms.PROJECT.name}“{name}”" if isinstance(name, str) and name
+                             else f"第 {i + 1} 张{forms.PROJECT.name}")
+        out["projects"].append(flat)
+    if notes is not None:
+        notes.extend(said)
     return out
 
 
 def _decimals(flat: dict[str, Any]) -> dict[str, Any]:
     """Numbers of a flattened table as Decimal (ints and floats from Python callers)."""
     def conv(v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: conv(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [conv(x) for x in v]
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             return v
         return Decimal(v) if isinstance(v, int) else Decimal(repr(v))
@@ -128,7 +176,100 @@ def _decimals(flat: dict[str, Any]) -> dict[str, Any]:
     flat["__fields__"] = {k: conv(v) for k, v in flat["__fields__"].items()}
     flat["__blocks__"] = {b: [{c: conv(v) for c, v in r.items()} for r in rows]
                           for b, rows in flat["__blocks__"].items()}
+    if "__groups__" in flat:
+        flat["__groups__"] = conv(flat["__groups__"])
     return flat
+
+
+# ---------------------------------------------------------------------------
+# Groups of other level names on the template's indicator sections
+# ---------------------------------------------------------------------------
+def _points(w: Any) -> str:
+    if isinstance(w, Decimal):
+        return format(w.normalize(), "f")
+    text = str(w).strip()
+    return text[:-1].strip() if text.endswith("分") else text
+
+
+def group_label(g: dict[str, Any]) -> str:
+    """A group's label as the template shows it: its name with its points, as other tables write
+    them ("项目决策（2分）"; read back by the label reader's weight-in-label rule); "" when unnamed."""
+    label = g.get("label") or ""
+    w = g.get("weight")
+    return f"{label}（{_points(w)}分）" if label and w is not None and _points(w) else label
+
+
+def _shown(g: dict[str, Any]) -> str:
+    return f"“{g['label']}”" if g.get("label") else "（未命名）"
+
+
+def _nrows(g: dict[str, Any]) -> int:
+    if forms.GROUP_ROWS in g:
+        return len(g[forms.GROUP_ROWS])
+    return sum(_nrows(x) for x in g.get(forms.GROUP_LEVEL2, []))
+
+
+def place_groups(table_key: str, flat: dict[str, Any], where: str) -> list[str]:
+    """Write a flattened table's groups of other level names (``flat["__groups__"]``, removed) on the
+    template's indicator sections, as far as its layout allows: a 一级 group on a standard 一级 section
+    holding no rows (the first with slots for all its 二级 groups, else the largest), its 二级 groups on
+    that section's 二级 slots in order, their labels (with points) over the template's names (unused
+    slots left unnamed); a 二级 group under a standard 一级 on a free 二级 slot of that 一级. Returns
+    notes in Chinese: where each group went, and each group that found no place (not written)."""
+    groups = flat.pop("__groups__", None) or {}
+    if not groups:
+        return []
+    fields, blocks = flat["__fields__"], flat["__blocks__"]
+    columns = block_columns(table_key)
+    parents = forms.group_parents(table_key)
+    sections = [p for p, level in parents if level == 2]
+    names = {f"{p}.{k}": name for p, level in parents if level == 1 for k, name, _w, _l2 in forms.LEVEL1}
+    slots = {sec: [b for b in columns if b.rsplit(".", 1)[0] == sec] for sec in sections}
+    taken: set[str] = {b for sec in sections for b in slots[sec] if blocks.get(b)}
+    notes: list[str] = []
+
+    def put(slot: str, g: dict[str, Any]) -> None:
+        fields[f"{slot}.label"] = group_label(g)
+        blocks[slot] = [dict(r) for r in g.get(forms.GROUP_ROWS, [])]
+        taken.add(slot)
+
+    # 二级 groups under a standard 一级: the free slots of that 一级
+    for sec in sections:
+        for g in groups.get(sec, []):
+            free = [b for b in slots[sec] if b not in taken]
+            if free:
+                put(free[0], g)
+                notes.append(f"{where}：{names[sec]}下的二级指标{_shown(g)}（模板没有这个二级指标）写入了"
+                             f"“{forms.block_label(table_key, free[0])}”一栏。")
+            else:
+                notes.append(f"{where}：{names[sec]}下的二级指标{_shown(g)}（{_nrows(g)} 个三级指标）没有写入："
+                             f"模板中{names[sec]}的二级指标栏都已填写。")
+    # 一级 groups: standard 一级 sections that hold nothing
+    free_secs = [sec for sec in sections if not any(b in taken for b in slots[sec])]
+    for p, level in parents:
+        if level != 1:
+            continue
+        for g in groups.get(p, []):
+            inner = g.get(forms.GROUP_LEVEL2, [])
+            if not free_secs:
+                notes.append(f"{where}：一级指标{_shown(g)}（{_nrows(g)} 个三级指标）没有写入：模板中"
+                             f"{'、'.join(names[s] for s in sections)}各栏都已填写。")
+                continue
+            fit = [sec for sec in free_secs if len(slots[sec]) >= len(inner)]
+            sec = fit[0] if fit else max(free_secs, key=lambda x: len(slots[x]))
+            free_secs.remove(sec)
+            fields[f"{sec}.label"] = group_label(g)
+            for slot in slots[sec]:
+                fields[f"{slot}.label"] = ""          # the template's 二级 names do not belong to this group
+            notes.append(f"{where}：一级指标{_shown(g)}（模板没有这个一级指标）写入了“{names[sec]}”一栏"
+                         f"（该栏的小计行名称沿用模板）。")
+            for i, g2 in enumerate(inner):
+                if i < len(slots[sec]):
+                    put(slots[sec][i], g2)
+                else:
+                    notes.append(f"{where}：一级指标{_shown(g)}下的二级指标{_shown(g2)}（{_nrows(g2)} 个三级指标）"
+                                 f"没有写入：写入的“{names[sec]}”一栏只有 {len(slots[sec])} 个二级指标。")
+    return notes
 
 
 def _json_default(o: Any) -> Any:

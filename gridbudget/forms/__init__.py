@@ -13,7 +13,10 @@ of the section or block ``ind.output``, and ``$c`` stands for the column key of 
 per-column row. The template writes a relation as an Excel formula
 (:attr:`Field.formula`); the checks evaluate the same relation on the values read
 (``check/rules/common.py``: ``sum_terms``, and the rate rules), so a sum or a rate is
-declared once. The table families other provinces publish are in :mod:`.families`.
+declared once. A total the unit types together with its parts carries the sums it must agree with
+as :attr:`Field.checks` (no formula; the checks add them up). Indicator rows under level names the
+template has no section for travel as groups (:data:`OTHER`). The table families other provinces
+publish are in :mod:`.families`.
 """
 
 from __future__ import annotations
@@ -658,6 +661,35 @@ BASIC = _basic()
 OVERALL = _overall()
 PROJECT = _project()
 TABLES = {t.key: t for t in (BASIC, OVERALL, PROJECT)}
+
+
+# ---------------------------------------------------------------------------
+# Indicator groups under other level names: carried by export and fill, not templated
+# ---------------------------------------------------------------------------
+# Tables of other families group 三级 rows under level names the template has no section for (项目决策 /
+# 项目管理, 规划 / 执行, 履职效能 …), or under a 二级 outside a standard 一级's list. Submission data
+# keeps them as lists of groups at ``OTHER`` beside the form's own keys: under ``ind`` the 一级 groups
+# (label, weight, their 二级 groups at ``GROUP_LEVEL2``), under ``ind.<一级>`` the 二级 groups (label,
+# weight, their rows at ``GROUP_ROWS``); ``gridbudget fill`` writes them on the template's free indicator
+# sections (gridbudget/submission.py).
+OTHER = "other"
+GROUP_LEVEL2 = "level2"
+GROUP_ROWS = "rows"
+INDICATOR_FIELDS = tuple(it.field for it in _indicator_row() if it.field is not None)   # a 三级 row's columns
+GROUP_FIELDS = {level: (_f("label", name, NAME), _f("weight", f"{name}分值", WEIGHT, prompt=_WEIGHT_PROMPT))
+                for level, name in ((1, "一级指标"), (2, "二级指标"))}
+
+
+@lru_cache(maxsize=None)
+def group_parents(table_key: str) -> tuple[tuple[str, int], ...]:
+    """Where a table's data holds groups of other level names: (parent key, level of the groups), the
+    一级 groups under the indicator section, the 二级 groups under each standard 一级 section. Empty
+    for a table without indicators."""
+    sections = layout(TABLES[table_key]).sections
+    out = [(key, 1) for key, (_f1, _l, sec) in sections.items()
+           if any(isinstance(p, Section) and p.key == f"{key}.{k}" for p in sec.parts for k in LEVEL1_KEYS)]
+    return tuple(out + [(f"{parent}.{k}", 2) for parent, _lv in out for k, *_ in LEVEL1
+                        if f"{parent}.{k}" in sections])
 # The fields a self-evaluation table names in its header, in the order the label reader looks for them.
 def row_words(table_key: str) -> tuple[tuple[str, str], ...]:
     """(word, row key) of a table's fixed rows (``Line.words``), longest word first: the label

@@ -6,6 +6,11 @@ targets and actuals as the text people write (a number in a percent cell becomes
 ``"98%"``), text with surrounding blanks trimmed, 一级/二级 names in their official
 form. Formula fields are not exported: they are derived and recomputed by validation.
 Each exported value's cell is listed under ``sources``.
+
+Indicator rows under level names the form has no place for (项目决策, 规划, 履职效能 …; a 二级 outside
+a standard 一级's list) are exported as groups (``ind.other``, ``ind.<一级>.other``: label, points,
+rows; see :data:`gridbudget.forms.OTHER`). A template section whose 一级 (or 二级) name is none of the
+standard ones, as ``gridbudget fill`` writes such groups, is exported as such a group again.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 
 from .. import forms
 from ..model import Submission, TableData, Val, parse_year
+from .grid import split_weight
 from .tables import level2_key, norm
 from ..submission import SCHEMA_VERSION, block_columns, nest_table
 
@@ -83,13 +89,150 @@ def _table_fields(kind: str) -> dict[str, tuple[forms.Field, str | None]]:
     return {key: (f, block) for key, f, block in forms.iter_fields(forms.TABLES[kind])}
 
 
+# ---------------------------------------------------------------------------
+# Groups of other level names
+# ---------------------------------------------------------------------------
+def _name_and_points(v: Val | None) -> tuple[str | None, Decimal | None]:
+    """A level label as (name, points written in it): '项目决策（2分）' -> ('项目决策', 2)."""
+    if v is None or v.empty or v.error:
+        return None, None
+    name, w = split_weight(clean_text(v.raw))
+    return (name or None), w
+
+
+def _stated(td: TableData, levels: tuple[int, ...], name: str | None, rows: list[dict[str, Val]]) -> Decimal | None:
+    """The points the reader found in a label of this name over these rows (td.stated), by level."""
+    ids = {id(r) for r in rows}
+    for level in levels:
+        for sw in td.stated:
+            if sw.level == level and norm(sw.label) == norm(name) and any(id(r) in ids for r in sw.rows):
+                return sw.weight
+    return None
+
+
+def _is_level1(name: str) -> bool:
+    t = norm(name)
+    return any(w in t for w, _k in forms.LEVEL1_WORDS)
+
+
+Src = dict[str, str]      # where each value of a group came from, by path relative to the group
+
+
+def _group_rows(rows: list[dict[str, Val]], src: Src) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        r: dict[str, Any] = {}
+        for f in forms.INDICATOR_FIELDS:
+            v = row.get(f.key)
+            val = export_value(v, f) if v is not None else None
+            if val is not None:
+                r[f.key] = val
+                if v.cell:
+                    src[f".{forms.GROUP_ROWS}[{len(out)}].{f.key}"] = v.where
+        if r:
+            out.append(r)
+    return out
+
+
+def _head(label: Val | None, name: str | None, weight: Decimal | None, src: Src) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if name:
+        out["label"] = name
+        if label is not None and label.cell:
+            src[".label"] = label.where
+    if weight is not None:
+        out["weight"] = weight
+    return out
+
+
+def _level2_group(td: TableData, label: Val | None, rows: list[dict[str, Val]]) -> tuple[dict[str, Any], Src] | None:
+    """A 二级 group: its name and points (written in the label, else found by the label reader) and rows."""
+    name, w = _name_and_points(label)
+    src: Src = {}
+    out = _head(label, name, _stated(td, (2,), name, rows) if w is None else w, src)
+    out[forms.GROUP_ROWS] = _group_rows(rows, src)
+    return (out, src) if out[forms.GROUP_ROWS] else None
+
+
+def _level1_group(td: TableData, label: Val | None, inner: list[tuple[dict[str, Any], Src]],
+                  stated_rows: list[dict[str, Val]]) -> tuple[dict[str, Any], Src] | None:
+    """A 一级 group over its 二级 groups (points from the label, else the label reader's 一级 or 项目权重)."""
+    name, w = _name_and_points(label)
+    src: Src = {}
+    out = _head(label, name, _stated(td, (1, 0), name, stated_rows) if w is None else w, src)
+    out[forms.GROUP_LEVEL2] = [g for g, _s in inner]
+    for i, (_g, s2) in enumerate(inner):
+        src.update({f".{forms.GROUP_LEVEL2}[{i}]{k}": v for k, v in s2.items()})
+    return (out, src) if inner else None
+
+
+def export_groups(td: TableData, sources: dict[str, str]) -> tuple[dict[str, list[dict[str, Any]]], set[str]]:
+    """The table's indicator rows under level names the form has no place for, as groups by parent key
+    (``ind``: 一级 groups; ``ind.<一级>``: 二级 groups), and the form keys they take over (labels and
+    blocks of a template section renamed to another 一级 or 二级, which are not exported as the form's).
+    Their cells go into ``sources``."""
+    parents = forms.group_parents(td.kind)
+    if not parents:
+        return {}, set()
+    top = next(p for p, level in parents if level == 1)
+    form_blocks = block_columns(td.kind)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    taken: set[str] = set()
+
+    def add(parent: str, made: tuple[dict[str, Any], Src] | None) -> None:
+        if made is None:
+            return
+        g, src = made
+        at = f"{parent}.{forms.OTHER}[{len(groups.setdefault(parent, []))}]"
+        groups[parent].append(g)
+        sources.update({at + k: v for k, v in src.items()})
+
+    # template sections renamed: a 一级 of no standard name, or a 二级 of no standard name under a 一级;
+    # on a template sheet (names pre-filled) a name left empty too, as fill writes an unnamed group
+    unnamed = td.source == "template"
+    for sec, level in parents:
+        if level != 2:
+            continue
+        own = [b for b in form_blocks if b.rsplit(".", 1)[0] == sec]
+        filled = [b for b in own if td.blocks.get(b)]
+        label = td.fields.get(f"{sec}.label")
+        name, _w = _name_and_points(label)
+        if filled and (not _is_level1(name) if name else unnamed and label is not None):
+            inner = [g for g in (_level2_group(td, td.fields.get(f"{b}.label"), td.blocks[b]) for b in filled) if g]
+            add(top, _level1_group(td, label, inner, []))
+            taken |= {f"{sec}.label"} | {f"{b}{x}" for b in own for x in ("", ".label")}
+            continue
+        for b in filled:
+            label2 = td.fields.get(f"{b}.label")
+            n2, _w2 = _name_and_points(label2)
+            if level2_key(None, norm(n2)) is None if n2 else unnamed and label2 is not None:
+                add(sec, _level2_group(td, td.fields.get(f"{b}.label"), td.blocks[b]))
+                taken |= {b, f"{b}.label"}
+    # blocks the label reader keyed outside the form: ind.x1.y1 (一级 and 二级 of other names),
+    # ind.output.y1 (a 二级 of another name under a standard 一级)
+    others: dict[str, list[str]] = {}
+    for block, rows in td.blocks.items():
+        if rows and block not in form_blocks and block.startswith(top + ".") and block.count(".") == top.count(".") + 2:
+            l1 = block[len(top) + 1:].split(".")[0]
+            if l1 in forms.LEVEL1_KEYS:
+                add(f"{top}.{l1}", _level2_group(td, td.fields.get(f"{block}.label"), rows))
+            else:
+                others.setdefault(l1, []).append(block)
+    for l1, blocks in others.items():
+        inner = [g for g in (_level2_group(td, td.fields.get(f"{b}.label"), td.blocks[b]) for b in blocks) if g]
+        add(top, _level1_group(td, td.fields.get(f"{top}.{l1}.label"), inner,
+                               [r for b in blocks for r in td.blocks[b]]))
+    return groups, taken
+
+
 def export_table(td: TableData) -> tuple[dict[str, Any], dict[str, str]]:
     fields = _table_fields(td.kind)
     flat: dict[str, Any] = {"__fields__": {}, "__blocks__": {}}
     sources: dict[str, str] = {}
+    groups, taken = export_groups(td, sources)
     for key, entry in fields.items():
         v = td.fields.get(key)
-        if v is None or entry[0].computed or entry[1] is not None:
+        if v is None or entry[0].computed or entry[1] is not None or key in taken:
             continue
         if key.startswith("ind.") and key.endswith(".label"):
             val = _level_label(key, v) if not v.empty else None
@@ -104,7 +247,7 @@ def export_table(td: TableData) -> tuple[dict[str, Any], dict[str, str]]:
     if "year" not in flat["__fields__"] and td.year:
         flat["__fields__"]["year"] = td.year
     for block, columns in block_columns(td.kind).items():
-        rows = td.blocks.get(block, [])
+        rows = td.blocks.get(block, []) if block not in taken else []
         out_rows = []
         for i, row in enumerate(rows):
             out = {}
@@ -122,6 +265,8 @@ def export_table(td: TableData) -> tuple[dict[str, Any], dict[str, str]]:
                 out_rows.append(out)
         if out_rows:
             flat["__blocks__"][block] = out_rows
+    if groups:
+        flat["__groups__"] = groups
     return nest_table(td.kind, flat), sources
 
 
