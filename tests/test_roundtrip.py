@@ -267,3 +267,53 @@ def test_quantity_text_keeps_chinese_punctuation():
 def test_year_typed_with_nian_is_kept():
     out = round_trip({"overall": {"year": "2019年"}})
     assert out["overall"]["year"] == 2019
+
+
+# ---------------------------------------------------------------------------
+# Groups of other level names (forms.OTHER): fill writes them on the template's free indicator
+# sections, export reads them back as groups
+# ---------------------------------------------------------------------------
+_STANDARD_WORDS = tuple(w for w, _k in forms.LEVEL1_WORDS) + tuple(
+    w for _k, _n, _w, level2 in forms.LEVEL1 for _k2, name, syn in level2 for w in (name, *syn))
+level_names = (st.text(alphabet=CJK, min_size=1, max_size=8)
+               .filter(lambda s: _typed_text(s) and not any(w in s for w in _STANDARD_WORDS)))
+_INDICATOR_COLUMNS = {f.key: f for f in forms.INDICATOR_FIELDS}
+
+
+def _group(inner: st.SearchStrategy, key: str) -> st.SearchStrategy[dict[str, Any]]:
+    """A group: a name (or none) with points only beside a name, then its 二级 groups or rows."""
+    named = st.fixed_dictionaries({"label": level_names}, optional={"weight": points})
+    return st.builds(lambda head, body: {**head, key: body}, st.one_of(st.just({}), named), inner)
+
+
+level2_groups = _group(st.lists(_row(_INDICATOR_COLUMNS), min_size=1, max_size=3), forms.GROUP_ROWS)
+
+
+def _level1_groups(slots: list[int]) -> st.SearchStrategy[list[dict[str, Any]]]:
+    """One group per free section at most, each with no more 二级 groups than its section has slots."""
+    return st.integers(1, len(slots)).flatmap(lambda n: st.tuples(*[
+        _group(st.lists(level2_groups, min_size=1, max_size=slots[i]), forms.GROUP_LEVEL2) for i in range(n)]))
+
+
+_SLOTS = [sum(1 for b in block_columns("overall") if b.rsplit(".", 1)[0] == f"ind.{k}") for k, *_ in forms.LEVEL1]
+
+
+def _groups_back(data: dict[str, Any]) -> dict[str, Any]:
+    ind = round_trip(data)["overall"].get("ind", {})
+    return {"ind": ind.get("other"), **{k: v["other"] for k, v in ind.items() if isinstance(v, dict) and "other" in v}}
+
+
+@SETTINGS
+@given(_level1_groups(_SLOTS))
+def test_level1_groups_come_back(groups):
+    data = {"overall": {"year": 2024, "ind": {forms.OTHER: list(groups)}}}
+    assert _groups_back(data) == as_json({"ind": list(groups)})
+
+
+@SETTINGS
+@given(st.sampled_from([k for k, *_ in forms.LEVEL1]).flatmap(
+    lambda k: st.tuples(st.just(k), st.lists(level2_groups, min_size=1, max_size=_SLOTS[[x for x, *_ in forms.LEVEL1].index(k)]))))
+def test_level2_groups_under_a_standard_level_come_back(key_and_groups):
+    key, groups = key_and_groups
+    data = {"overall": {"year": 2024, "ind": {key: {forms.OTHER: groups}}}}
+    assert _groups_back(data) == as_json({"ind": None, key: groups})
