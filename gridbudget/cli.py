@@ -163,13 +163,23 @@ def fill_cmd(
     data: Path = typer.Argument(..., help="提交数据 JSON（见 gridbudget/schema/submission.schema.json）"),
     output: Path = typer.Option(..., "-o", "--output", help="输出的已填模板（.xlsx）"),
     force: bool = typer.Option(False, "--force", help=_FORCE_HELP),
+    into: Optional[Path] = typer.Option(None, "--into", help="财政局下发的工作簿（gridbudget distribute）：填入其中，"
+                                        "下发数、申报的目标和指标保持不变并仍锁定"),
 ) -> None:
-    """用 JSON 数据填写标准模板，生成已填好的工作簿。"""
+    """用 JSON 数据填写标准模板（或财政局下发的工作簿），生成已填好的工作簿。"""
     from .submission import flatten, load_json
     from .write.fsutil import prepare_output
     from .write.template import TemplateOptions, write_template
 
     _existing(data)
+    if into is not None:
+        from .distribute import fill_into
+
+        _existing(into, "下发的工作簿")
+        for n in fill_into(data, into, output, force=force):
+            typer.echo(f"提示：{n}", err=True)
+        typer.echo(f"已生成：{output}")
+        return
     prepare_output(output, "xlsx", [data], force=force)
     nested = load_json(data)               # InputError naming the file and the key
     notes: list[str] = []                  # where indicator groups of other level names went, or did not
@@ -385,6 +395,11 @@ def summarize_cmd(
         internal = batch.store.scalar("SELECT COUNT(*) FROM units WHERE read_error_code = 'internal'")
         typer.echo(f"已汇总 {ok} 个文件，{failed} 个未能读取，用时 {batch.seconds:.1f} 秒：" +
                    "、".join(str(w) for w in written), err=True)
+        from .write.summary import status_line
+
+        states = status_line(batch)
+        if states:
+            typer.echo(f"单位状态：{states}。", err=True)
     if internal:
         typer.echo(f"注意：{internal} 个文件处理时程序内部出错，详细信息写入了汇总“未能读取”表中点名的日志文件，"
                    "请交给技术人员。", err=True)
@@ -400,18 +415,25 @@ def distribute_cmd(
     year: Optional[int] = typer.Option(None, "--year", min=1990, max=2100, help="年度（清单中没有“年度”列时使用，默认上一年度）"),
     deadline: Optional[str] = typer.Option(None, "--deadline", help="交回截止日期，写入填表说明，如 2025年3月31日"),
     force: bool = typer.Option(False, "--force", help=_FORCE_HELP),
+    targets: Optional[List[Path]] = typer.Option(None, "--targets", help="绩效目标申报表（文件、文件夹或 .zip，可写多次）："
+                                                 "各项目申报的年度目标和绩效指标预填并锁定"),
 ) -> None:
     """按预算清单为每个单位生成预填的工作簿：单位、年度、主管部门、项目名称和预算数已填好并锁定，隐藏的下发记录带指纹；
-    交回后 validate 报告被改动的下发数（F- 规则）。
+    给出 --targets 时，申报的年度目标、三级指标和指标值也预填并锁定。交回后 validate 报告被改动的下发数、
+    被删除、增加或改名的指标和被调低的指标值（F- 规则）。
 
-    退出码：0 正常；2 清单无法读取；3 用法有误（清单没有所需的列、输出位置不对）；4 程序内部错误。
+    退出码：0 正常；2 清单或申报表无法读取；3 用法有误（清单没有所需的列、输出位置不对）；4 程序内部错误。
     """
     from .distribute import distribute
 
     _existing(budget_list, "预算清单")
-    written = distribute(budget_list, output, year=year, deadline=deadline, force=force)
+    notes: list[str] = []
+    written = distribute(budget_list, output, year=year, deadline=deadline, force=force, targets=targets or (),
+                         notes=notes)
     for p in written:
         typer.echo(f"已生成：{p}")
+    for n in notes:
+        typer.echo(f"提示：{n}", err=True)
     typer.echo(f"共为 {len(written)} 个单位生成下发工作簿：{output}", err=True)
 
 

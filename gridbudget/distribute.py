@@ -21,20 +21,24 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from .errors import UsageError
+from .read.unitlist import DEPARTMENT_HEADERS, UNIT_HEADERS     # the same columns as the --units list
+
+if TYPE_CHECKING:
+    from .read.targets import Declaration
 
 CODE_HEADERS = ("单位编码", "单位代码", "预算单位编码", "单位编号", "编码", "code")
-UNIT_HEADERS = ("单位名称", "单位", "预算单位", "预算单位名称", "单位全称", "unit")
-DEPARTMENT_HEADERS = ("主管部门", "主管部门名称", "部门", "主管单位", "department")
 PROJECT_HEADERS = ("项目名称", "项目", "预算项目", "项目支出名称", "project")
 INITIAL_HEADERS = ("年初预算数", "年初预算", "年初数", "年初预算金额", "预算数")
 BUDGET_HEADERS = ("调整后预算数", "全年预算数", "调整预算数", "调整后预算", "全年预算")
 YEAR_HEADERS = ("年度", "预算年度", "year")
 OVERALL_NAMES = ("", "整体", "部门整体", "单位整体", "合计", "整体支出")
-#: The field keys a handed-out workbook locks.
-GIVEN = ("unit", "year", "department", "name", "funds.total.initial", "funds.total.budget")
+#: The field keys a handed-out workbook locks; with ``--targets`` also the declared goals and indicators
+#: (block columns, see TemplateOptions.given).
+GIVEN = ("unit", "year", "department", "name", "funds.total.initial", "funds.total.budget",
+         "goals.expected", "ind.name", "ind.target")
 _HINT = ("预算清单应有“单位名称”列和“年初预算数”或“调整后预算数”列（另可有单位编码、主管部门、项目名称、年度），"
          "第一行（或标题下的一行）为表头，可以是 CSV、文本或 Excel 工作簿。")
 
@@ -44,6 +48,7 @@ class Project:
     name: str
     initial: Decimal | None = None
     budget: Decimal | None = None
+    declared: "Declaration | None" = None      # its 绩效目标申报表 (--targets)
 
 
 @dataclass
@@ -54,6 +59,7 @@ class UnitBudget:
     year: int | None = None
     overall: Project | None = None
     projects: list[Project] = field(default_factory=list)
+    overall_declared: "Declaration | None" = None
 
 
 def _norm(text: str) -> str:
@@ -146,6 +152,21 @@ def read_budget_list(path: str | Path, year: int | None = None) -> list[UnitBudg
     return list(units.values())
 
 
+def _declared_blocks(d: "Declaration | None") -> dict[str, list[dict[str, str]]]:
+    """The goals and indicator rows of a declaration, as template blocks."""
+    if d is None:
+        return {}
+    blocks: dict[str, list[dict[str, str]]] = {}
+    if d.goals:
+        blocks["goals"] = [{"expected": g} for g in d.goals]
+    for ind in d.indicators:
+        row = {"name": ind.name}
+        if ind.target:
+            row["target"] = ind.target
+        blocks.setdefault(ind.block, []).append(row)
+    return blocks
+
+
 def _flat(u: UnitBudget, year: int) -> dict:
     overall = {"unit": u.unit, "year": year}
     if u.overall is not None:
@@ -153,10 +174,45 @@ def _flat(u: UnitBudget, year: int) -> dict:
     projects = [{"__fields__": {k: v for k, v in {
         "name": p.name, "unit": u.unit, "year": year, "department": u.department or None,
         "funds.total.initial": p.initial, "funds.total.budget": p.budget}.items() if v not in (None, "")},
-        "__blocks__": {}} for p in u.projects]
+        "__blocks__": _declared_blocks(p.declared)} for p in u.projects]
     return {"basic": {"__fields__": {"unit": u.unit, "year": year}, "__blocks__": {}},
-            "overall": {"__fields__": {k: v for k, v in overall.items() if v is not None}, "__blocks__": {}},
+            "overall": {"__fields__": {k: v for k, v in overall.items() if v is not None},
+                        "__blocks__": _declared_blocks(u.overall_declared)},
             "projects": projects}
+
+
+def match_targets(units: list[UnitBudget], declarations: list["Declaration"]) -> list[str]:
+    """Attach each declaration to its project (by 项目名称, then 单位 when two units have a project of
+    that name) or its unit's overall table (by 单位名称); one Chinese line per declaration left over."""
+    from .read.targets import name_key
+
+    notes = []
+    for d in declarations:
+        if d.kind == "project":
+            cands = [(u, p) for u in units for p in u.projects if name_key(p.name) == name_key(d.project)]
+            if len(cands) > 1 and d.unit:
+                cands = [(u, p) for u, p in cands if name_key(u.unit) == name_key(d.unit)] or cands
+        else:
+            cands = [(u, None) for u in units if name_key(u.unit) in (name_key(d.unit), name_key(d.department))]
+        if not cands:
+            notes.append(f"{d.label}在预算清单中没有对应的{'项目' if d.kind == 'project' else '单位'}，没有预填。")
+            continue
+        if len(cands) > 1:
+            notes.append(f"{d.label}在预算清单中对应多个单位（{'、'.join(u.unit for u, _p in cands)}），"
+                         "没有预填：请在申报表中写明实施单位。")
+            continue
+        u, p = cands[0]
+        if (p.declared if p is not None else u.overall_declared) is not None:
+            notes.append(f"{d.label}与另一张申报表是同一个{'项目' if p is not None else '单位'}，只预填了第一张。")
+            continue
+        if p is not None:
+            p.declared = d
+        else:
+            u.overall_declared = d
+        if d.unplaced:
+            notes.append(f"{d.label}中有 {len(d.unplaced)} 个指标（如“{d.unplaced[0]}”）不在标准的一级、二级指标下，"
+                         "没有预填，请单位自行填写。")
+    return notes
 
 
 def file_name(u: UnitBudget) -> str:
@@ -165,21 +221,34 @@ def file_name(u: UnitBudget) -> str:
 
 
 def distribute(budget_list: str | Path, out_dir: str | Path, *, year: int | None = None, deadline: str | None = None,
-               force: bool = False) -> list[Path]:
+               force: bool = False, targets: Iterable[str | Path] = (), notes: list[str] | None = None) -> list[Path]:
     """Write one pre-filled workbook per unit of ``budget_list`` into ``out_dir``; the paths written.
 
-    ``deadline`` (free text, e.g. 2025年3月31日) goes into the 下发说明 of each 填表说明 sheet."""
+    ``deadline`` (free text, e.g. 2025年3月31日) goes into the 下发说明 of each 填表说明 sheet.
+    ``targets``: 绩效目标申报表 files, folders or .zip archives; each project's declared 年度目标 and
+    indicators are pre-filled and locked. What could not be used is appended to ``notes`` (Chinese);
+    a 申报表 that cannot be read at all raises InputError (exit 2) before anything is written."""
+    from .errors import InputError
+    from .read.targets import read_targets
     from .write.fsutil import prepare_output
     from .write.template import TemplateOptions, write_template
 
     units = read_budget_list(budget_list, year)
+    targets = [str(t) for t in targets]
+    if targets:
+        declarations, problems = read_targets(targets)
+        if problems:
+            raise InputError("绩效目标申报表无法使用，没有下发：\n" + "\n".join(problems))
+        left = match_targets(units, declarations)
+        if notes is not None:
+            notes.extend(left)
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise UsageError(f"输出位置 {out} 是文件，请给出一个文件夹（如 下发/）。")
     paths = []
     for u in units:
         path = out / file_name(u)
-        prepare_output(path, "xlsx", [budget_list], force=force)
+        prepare_output(path, "xlsx", [budget_list, *targets], force=force)
         paths.append(path)
     if len(set(paths)) != len(paths):
         raise UsageError(f"预算清单 {budget_list} 中有两个单位的文件名相同，请检查单位编码和单位名称。")
@@ -190,6 +259,126 @@ def distribute(budget_list: str | Path, out_dir: str | Path, *, year: int | None
         opts = TemplateOptions(unit=u.unit, year=y, projects=max(1, len(u.projects)), department=u.department or None,
                                given=GIVEN, handout={"单位编码": u.code, "主管部门": u.department,
                                                      "下发日期": f"{today.year}年{today.month}月{today.day}日",
-                                                     "交回截止日期": deadline or ""})
+                                                     "交回截止日期": deadline or "",
+                                                     "申报目标": u.overall_declared is not None
+                                                     or any(p.declared is not None for p in u.projects)})
         write_template(path, opts, _flat(u, y))
     return paths
+
+
+# ---------------------------------------------------------------------------
+# gridbudget fill --into: a unit's data into the workbook the bureau handed out
+# ---------------------------------------------------------------------------
+def _merge_table(base: dict, new: dict | None, fixed: dict[str, str], rows: dict[str, dict[int, set[str]]],
+                 where: str, kind: str, notes: list[str]) -> dict:
+    """``base`` (what the handed-out table holds) with ``new`` (the unit's data) written over everything
+    but the handed-out values: fixed field keys, and the handed-out columns of repeated rows (matched
+    by 三级指标 name for indicators, by position for goals)."""
+    from . import forms
+    from .read.targets import target_key
+
+    labels = forms.fields_of(kind)
+
+    def label(key: str) -> str:
+        f = labels.get(key)
+        return f.label.format(year="本", prev_year="上") if f is not None else key
+
+    fields = dict(base["__fields__"])
+    blocks = {k: [dict(r) for r in v] for k, v in base["__blocks__"].items()}
+    if not new:
+        return {"__fields__": fields, "__blocks__": blocks}
+    for k, v in new["__fields__"].items():
+        if k in fixed:
+            if target_key(str(v)) != target_key(str(fields.get(k, ""))) and str(v) != fixed[k]:
+                notes.append(f"{where}的{label(k)}是下发数，保留下发值“{fixed[k]}”（数据中为“{v}”）。")
+            continue
+        fields[k] = v
+    for block, new_rows in new["__blocks__"].items():
+        handed = rows.get(block)
+        if not handed:
+            blocks[block] = [dict(r) for r in new_rows]
+            continue
+        have = blocks.setdefault(block, [])
+        for i, r in enumerate(new_rows):
+            if block.startswith("ind."):
+                j = next((j for j, b in enumerate(have) if target_key(b.get("name", "")) == target_key(r.get("name", ""))),
+                         None)
+            else:
+                j = i if i < len(have) else None
+            if j is None:
+                have.append(dict(r))
+                continue
+            locked = handed.get(j, set())
+            for col, v in r.items():
+                if col in locked:
+                    if target_key(str(v)) != target_key(str(have[j].get(col, ""))):
+                        whose = f"三级指标“{have[j].get('name')}”的" if block.startswith("ind.") else f"第 {j + 1} 行的"
+                        notes.append(f"{where}{whose}{label(block + '.' + col)}是下发的，保留下发值“{have[j].get(col)}”"
+                                     f"（数据中为“{v}”）。")
+                    continue
+                have[j][col] = v
+    return {"__fields__": fields, "__blocks__": blocks}
+
+
+def fill_into(data_path: str | Path, into: str | Path, output: str | Path, *, force: bool = False) -> list[str]:
+    """Write ``output``: the handed-out workbook ``into`` with the unit's JSON data filled in, the
+    handed-out figures, goals and indicators kept (and still locked), the 下发信息 record and its
+    fingerprint carried over. Returns Chinese notes on data that was not written (a handed-out value)."""
+    import re as _re
+
+    from .errors import UsageError
+    from .read.explain import read_submission
+    from .read.export import export_table
+    from .read.targets import name_key
+    from .submission import flatten, flatten_table, load_json
+    from .write.fsutil import prepare_output
+    from .write.template import TemplateOptions, write_template
+
+    prepare_output(output, "xlsx", [data_path, into], force=force)
+    nested = load_json(data_path)
+    new = flatten(nested, source=str(data_path))
+    sub, _expl = read_submission(into)
+    h = sub.handout
+    if h is None:
+        raise UsageError(f"{into} 不是财政局下发（gridbudget distribute）的工作簿：--into 只用于下发的工作簿，"
+                         "其他情况请直接 gridbudget fill 数据.json -o 输出.xlsx。")
+    fixed: dict[str, dict[str, str]] = {}
+    rows: dict[str, dict[str, dict[int, set[str]]]] = {}
+    key_re = _re.compile(r"^(?P<block>[^\[\]]+)\[(?P<index>\d+)\]\.(?P<col>\w+)$")
+    for item in h.items:
+        m = key_re.match(item.key)
+        if m:
+            rows.setdefault(item.sheet, {}).setdefault(m["block"], {}).setdefault(int(m["index"]), set()).add(m["col"])
+        else:
+            fixed.setdefault(item.sheet, {})[item.key] = item.value
+    notes: list[str] = []
+
+    def base(td):
+        return flatten_table(td.kind, export_table(td)[0])
+
+    def merged(td, new_part):
+        return _merge_table(base(td), new_part, fixed.get(td.sheet, {}), rows.get(td.sheet, {}),
+                            f"工作表“{td.sheet}”", td.kind, notes)
+
+    flat: dict = {}
+    for part, td in (("basic", sub.basic), ("overall", sub.overall)):
+        if td is not None:
+            flat[part] = merged(td, new.get(part))
+    left = list(new["projects"])
+    projects = []
+    for td in sub.projects:
+        key = name_key(td.get("name").text())
+        j = next((j for j, p in enumerate(left) if name_key(str(p["__fields__"].get("name", ""))) == key), None)
+        projects.append(merged(td, left.pop(j) if j is not None else None))
+    for p in left:
+        notes.append(f"数据中的项目“{p['__fields__'].get('name', '（无名称）')}”不是下发的项目，另起一张项目表写入。")
+        projects.append(p)
+    flat["projects"] = projects
+    info = {k: v for k, v in h.info.items() if k != "指纹"}
+    info["申报目标"] = any(block.startswith("ind.") for r in rows.values() for block in r)
+    year = sub.overall.year if sub.overall is not None and sub.overall.year else None
+    year = year or int(h.info.get("年度") or 0) or None
+    opts = TemplateOptions(unit=h.info.get("单位名称") or None, year=year, projects=max(1, len(projects)),
+                           department=h.info.get("主管部门") or None, given=GIVEN, handout=info)
+    write_template(output, opts, flat)
+    return notes

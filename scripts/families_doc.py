@@ -3,6 +3,7 @@
 
     python3 scripts/families_doc.py          # write the markdown and the pictures
     python3 scripts/families_doc.py --check  # exit 1 when docs/families.md is out of date
+    python3 scripts/families_doc.py --pictures=KEY,KEY   # the markdown, and only these families' pictures
 
 Every statement about a family is derived from its ``Family`` description; the only
 prose typed here is fixed explanation that applies to all families. The vocabulary
@@ -82,7 +83,7 @@ def _title_words(kind: str) -> tuple[str, ...]:
 
 
 def _is_scored(f: fam.Family) -> bool:
-    return not (f.funds_weight is None and f.indicator_total is None and not f.level_weights)
+    return not f.declaration and not (f.funds_weight is None and f.indicator_total is None and not f.level_weights)
 
 
 def _funds_text(f: fam.Family) -> str:
@@ -100,6 +101,8 @@ def _indicator_total_text(f: fam.Family) -> str:
 
 
 def _template_text(f: fam.Family) -> str:
+    if f.declaration:
+        return "不生成模板（由 `gridbudget distribute 预算清单 --targets 申报表` 读取，预填下发的自评表）"
     if f.layout is None:
         return "不生成模板（本表式只读取、审核、评分）"
     table = forms.TABLES.get(f.layout)
@@ -123,7 +126,10 @@ def _family_section(f: fam.Family) -> list[str]:
 
     out.append("**识别**")
     out.append("")
-    out.append(f"- 标题词（{KIND_NAMES.get(f.kind, f.kind)}类）：{_words(_title_words(f.kind))}")
+    if f.titles:
+        out.append(f"- 标题词（本表式，先于各表类的标题词判断）：{_words(f.titles)}")
+    else:
+        out.append(f"- 标题词（{KIND_NAMES.get(f.kind, f.kind)}类）：{_words(_title_words(f.kind))}")
     if f.markers:
         out.append(f"- 标志（任一即可）：{'、'.join(_fact_or_word(w) for w in f.markers)}")
     if f.requires:
@@ -144,6 +150,9 @@ def _family_section(f: fam.Family) -> list[str]:
         out.append(f"- 分值来自：{WEIGHT_SOURCES.get(f.weights, f.weights)}")
         out.append("- 各行：" + ("评分细则（评价内容、评分标准），没有目标值与完成值" if f.rubric
                                 else "绩效目标（年度指标值与实际完成值对照）"))
+    elif f.declaration:
+        out.append("- 本表不审核、不计分：各行是申报的三级指标与指标值，没有实际完成值、分值、得分；"
+                   "指标按一级、二级指标归入自评表的同名位置")
     else:
         out.append("- 本表不计分")
     out.append("")
@@ -198,7 +207,7 @@ def render_markdown() -> str:
         "| 键 | 名称 | 表类 | 预算执行率 | 指标合计 | 总分 | 分值来自 | 模板 |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for f in fam.FAMILIES:
+    for f in fam.ALL_FAMILIES:
         scored = _is_scored(f)
         out.append(" | ".join([
             f"| `{f.key}`", _cell(f.name), KIND_NAMES.get(f.kind, f.kind),
@@ -228,7 +237,7 @@ def render_markdown() -> str:
     out += [f"- `{k}`：{v}" for k, v in WEIGHT_SOURCES.items()]
     out.append("")
     for kind, kind_name in KIND_NAMES.items():
-        members = [f for f in fam.FAMILIES if f.kind == kind]
+        members = [f for f in fam.FAMILIES if f.kind == kind and not f.declaration]
         if not members:
             continue
         out += [f"## {kind_name}表式", ""]
@@ -239,6 +248,12 @@ def render_markdown() -> str:
         out += ["## 其他", ""]
         for f in others:
             out += _family_section(f)
+    out += ["## 绩效目标申报表（不审核、不计分）", "",
+            "编制预算时申报的绩效目标。读取方法与自评表相同，标题即可确定表式；读取后不作为自评表审核，"
+            "`gridbudget distribute 预算清单 --targets 申报表` 用它预填、锁定各项目的年度目标和指标，"
+            "交回后 F- 规则按下发记录核对被删除、改名、增加的指标和被调低的指标值。", ""]
+    for f in fam.DECLARATIONS:
+        out += _family_section(f)
 
     out += [
         "## 词汇",
@@ -252,6 +267,7 @@ def render_markdown() -> str:
     out += _vocab_table("文字块", forms.TEXT_BLOCKS, False)
     out += ["### 标题词", "", "| 表类 | 标题词 |", "|---|---|"]
     out += [f"| {KIND_NAMES.get(k, k)}（`{k}`） | {_cell('、'.join(words))} |" for k, words in forms.TITLE_WORDS]
+    out += [f"| {f.name}（`{f.kind}`，`{f.key}`） | {_cell('、'.join(f.titles))} |" for f in fam.ALL_FAMILIES if f.titles]
     out.append("")
     total_words = getattr(forms, "HEADER_TOTAL_WORDS", ())
     if total_words:
@@ -371,7 +387,9 @@ def render_pictures(keys: list[str] | None = None) -> list[Path]:
         print("LibreOffice (soffice) or pdftoppm not found: pictures not written", file=sys.stderr)
         return []
     PICTURES.mkdir(parents=True, exist_ok=True)
-    chosen = [f for f in fam.FAMILIES if f.example and (keys is None or f.key in keys)]
+    chosen = [f for f in fam.ALL_FAMILIES if f.example and (keys is None or f.key in keys)]
+    if not chosen:
+        return []
     written = []
     with tempfile.TemporaryDirectory(prefix="families_doc_") as tmp:
         work = Path(tmp)
@@ -431,7 +449,8 @@ def main(argv: list[str]) -> int:
     DOC.parent.mkdir(parents=True, exist_ok=True)
     DOC.write_text(text, encoding="utf-8")
     print(f"wrote {DOC.relative_to(ROOT)} ({len(text.encode('utf-8'))} bytes)")
-    render_pictures()
+    keys = [a.split("=", 1)[1] for a in argv if a.startswith("--pictures=")]     # only these families' pictures
+    render_pictures(keys[0].split(",") if keys else None)
     return 0
 
 

@@ -363,7 +363,7 @@ def test_a_changed_handed_out_figure_is_reported_on_its_cell(handed, tmp_path):
     assert _codes(rep) == [("F-FIGURE-CHANGED", "项目支出自评表-1", "E5")]
     f = next(f for f in rep["findings"] if f["code"] == "F-FIGURE-CHANGED")
     assert f["severity"] == ERROR and not f["explainable"] and f["expected"] == "58.00" and f["found"] == "70"
-    assert "调整后预算数" in f["message"]
+    assert "全年预算数下发为“58.00”" in f["message"]           # the label the unit sees on the form
     assert rep["status"] == "有错误"
 
 

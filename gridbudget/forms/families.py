@@ -50,6 +50,8 @@ class Family:
     layout: str | None = None                  # forms table key with a template layout, when there is one
     example: tuple[tuple[str, ...], ...] = ()  # a few header rows as printed (docs picture)
     sources: tuple[str, ...] = ()
+    titles: tuple[str, ...] = ()               # title words that name the family (read before the table's kind words)
+    declaration: bool = False                  # a 绩效目标申报表: targets declared at budget time, not a self-evaluation
 
 
 _NATIONAL_SOURCE = "财预〔2020〕10号《项目支出绩效评价管理办法》附件 项目支出绩效自评表"
@@ -161,7 +163,45 @@ FAMILIES: tuple[Family, ...] = (
     ),
 )
 
-FAMILY_BY_KEY = {f.key: f for f in FAMILIES}
+
+_DECLARATION_SOURCE = "财预〔2015〕88号《中央部门预算绩效目标管理办法》附件 项目支出绩效目标申报表、部门整体支出绩效目标申报表"
+
+# Targets declared at budget time (绩效目标申报表). Read with the same machinery as the self-evaluation
+# tables, but never checked or scored as one: ``gridbudget distribute --targets`` pre-fills a project's
+# 年度目标 and indicators from them, and the F- rules compare what comes back with what was declared.
+DECLARATIONS: tuple[Family, ...] = (
+    Family(
+        "declaration-overall", "部门整体支出绩效目标申报表", "overall",
+        "部门（单位）名称、年度主要任务、年度绩效目标；绩效指标：一级、二级、三级指标与指标值。"
+        "不审核、不计分，只作为下发整体支出自评表时预填、锁定的年度目标和指标。",
+        titles=("整体支出绩效目标申报表", "整体绩效目标申报表", "整体支出绩效目标表"),
+        markers=("整体支出绩效目标申报表", "整体绩效目标申报表", "整体支出绩效目标表"), rank=9, declaration=True,
+        funds_weight=None, indicator_total=None, note_column=False,
+        example=(("部门（单位）名称", "", "", "", ""), ("年度绩效目标", "", "", "", ""),
+                 ("绩效指标", "一级指标", "二级指标", "三级指标", "指标值")),
+        sources=(_DECLARATION_SOURCE,),
+    ),
+    Family(
+        "declaration-project", "项目支出绩效目标申报表", "project",
+        "项目名称、主管部门、实施单位、项目资金（年度资金总额、其中财政拨款、其他资金）、年度绩效目标；"
+        "绩效指标：一级、二级、三级指标与指标值（2021 年后的表样把指标值拆成 指标性质 / 指标值 / 度量单位）。"
+        "没有实际完成值、分值、得分：不审核、不计分，只作为下发自评表时预填、锁定的年度目标和指标。",
+        titles=("项目支出绩效目标申报表", "项目绩效目标申报表", "项目支出绩效目标表", "项目绩效目标表", "绩效目标申报表"),
+        markers=("绩效目标申报表", "绩效目标表"), rank=9, declaration=True,
+        funds_weight=None, indicator_total=None, note_column=False,
+        example=(("项目名称", "", "", "", ""), ("年度绩效目标", "", "", "", ""),
+                 ("绩效指标", "一级指标", "二级指标", "三级指标", "指标值")),
+        sources=(_DECLARATION_SOURCE, "财预〔2020〕10号（绩效目标与自评指标对应）"),
+    ),
+)
+ALL_FAMILIES = FAMILIES + DECLARATIONS      # FAMILIES: the self-evaluation tables only
+
+# Title words of the families that name themselves by title (the declarations), by table kind.
+FAMILY_TITLES: tuple[tuple[str, tuple[str, ...]], ...] = tuple((f.kind, f.titles) for f in ALL_FAMILIES if f.titles)
+# A declaration's goals label ("年度绩效目标" is the 20/80 tables' indicator block label: declarations only).
+DECLARATION_GOAL_WORDS = ("年度绩效目标", "绩效目标", "年度目标")
+
+FAMILY_BY_KEY = {f.key: f for f in ALL_FAMILIES}
 DEFAULT_FAMILY = {"project": "central-2020", "overall": "central-2020-overall", "basic": "basic"}
 
 
@@ -183,7 +223,7 @@ def detect(kind: str, facts: Iterable[str], normalize: Callable[[str], str] = st
     default family when none does."""
     texts = tuple(facts)
     best = family(None, kind)
-    for f in FAMILIES:
+    for f in ALL_FAMILIES:
         if f.kind != kind or not (f.markers or f.requires) or f.rank <= best.rank:
             continue
         markers, requires = _norm_markers(f.key, normalize)

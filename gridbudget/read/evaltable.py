@@ -28,7 +28,10 @@ def _read_eval_table(grid: _Grid, r1: int, r2: int, kind: str) -> TableData:
     _read_header(grid, r1, r2, put, _HEADER_LABELS[kind])
     bands = _indicator_headers(grid, r1, r2)
     funds = _funds_header(grid, r1, r2)
-    goals_row = grid.first(lambda t: t.startswith(_GOALS_LABEL) or t in _GOAL_EXPECTED, r1, r2)
+    goal_labels = _GOALS_LABEL
+    if title is not None and families.detect(kind, [grid.text[title]], norm).declaration:
+        goal_labels = _GOALS_LABEL + _DECLARATION_GOALS      # 年度绩效目标: a declaration's goals label
+    goals_row = grid.first(lambda t: t.startswith(goal_labels) or t in _GOAL_EXPECTED, r1, r2)
     texts = _text_rows(grid, r1, r2)
     starts = sorted({r for r in ([funds[0]] if funds else []) + ([goals_row[0]] if goals_row else [])
                      + [top for _hr, top, _cols in bands] + [r for r, _c, _k, _w in texts]})
@@ -43,7 +46,7 @@ def _read_eval_table(grid: _Grid, r1: int, r2: int, kind: str) -> TableData:
     if funds is not None:
         _read_funds(grid, td, funds, end_of(funds[0]), kind, facts)
     if goals_row is not None:
-        _read_goals(grid, td, goals_row[0], end_of(goals_row[0]))
+        _read_goals(grid, td, goals_row[0], end_of(goals_row[0]), goal_labels)
     extra: dict[str, str] = {}
     for hr, top, cols in bands:
         _read_indicators(grid, td, hr, top, cols, end_of(hr), facts, extra)
@@ -182,9 +185,10 @@ def _goal_words(key: str) -> tuple[str, ...]:
 
 _GOAL_EXPECTED, _GOAL_ACHIEVED = _goal_words("expected"), _goal_words("achieved")
 _GOALS_LABEL = (norm(forms.GOALS_LABEL), *_GOAL_EXPECTED[1:])
+_DECLARATION_GOALS = tuple(norm(w) for w in families.DECLARATION_GOAL_WORDS)
 
 
-def _read_goals(grid: _Grid, td: TableData, gr: int, end: int) -> None:
+def _read_goals(grid: _Grid, td: TableData, gr: int, end: int, labels: tuple[str, ...] = ()) -> None:
     """A 预期目标 / 实际完成情况 header with one goal a row; or a goals label with its text beside it."""
     sheet = grid.sheet
     exp = grid.first(lambda t: t in _GOAL_EXPECTED, gr, min(end, gr + 2))
@@ -193,7 +197,7 @@ def _read_goals(grid: _Grid, td: TableData, gr: int, end: int) -> None:
         if beside is not None and grid.text.get(beside, "") not in _GOAL_ACHIEVED:
             exp = None                   # "项目年度目标 | the goal": a label with its value
     if exp is None:
-        label = grid.first(lambda t: t.startswith(_GOALS_LABEL), gr, gr)
+        label = grid.first(lambda t: t.startswith(labels or _GOALS_LABEL), gr, gr)
         pos = grid.right(*label) if label else None
         if pos is not None:
             td.blocks["goals"] = [{"expected": _val(sheet, *pos), "achieved": Val(None, sheet.name)}]

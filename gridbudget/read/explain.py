@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .book import Book, ReadError, Sheet, open_book
+from .book import Book, Sheet, open_book
 
 __all__ = ["EXPLAIN_SHEET", "EXPLAIN_HEADER", "Explanations", "apply_explanations", "explanation_key",
            "is_explanation_sheet", "read_explanations", "read_submission", "stale_note"]
@@ -125,7 +125,7 @@ def read_submission(path: str | Path, *, data: bytes | None = None):
 
     Raises :class:`ReadError` exactly as ``read_submission`` does.
     """
-    from .tables import LOOKED_FOR, _cell_problems, read_book
+    from .tables import _cell_problems, check_found, read_book
 
     from .handout import is_handout_sheet, read_handout
 
@@ -135,10 +135,6 @@ def read_submission(path: str | Path, *, data: bytes | None = None):
     book.sheets = [s for s in book.sheets if not is_explanation_sheet(s) and not is_handout_sheet(s)]
     sub = read_book(book)
     sub.handout = handout          # what the bureau handed out (gridbudget distribute), for the F- rules
-    if not sub.tables and not any(p.code == "form_unknown" for p in sub.problems):
-        name = Path(path).name
-        raise ReadError("no_tables", str(path),
-                        f"文件 {name} 中没有找到三张附表中的任何一张。查找了：{LOOKED_FOR}。"
-                        "请确认提交的是绩效自评附表，或改用 gridbudget template 生成的标准模板填写。")
+    check_found(sub, path)
     _cell_problems(sub)
     return sub, explanations

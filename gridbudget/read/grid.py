@@ -8,6 +8,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from .. import forms
+from ..forms import families
 from .book import Sheet
 from ..model import TableData, Val
 from .values import normalize_text, parse_amount
@@ -48,7 +49,8 @@ def _val(sheet: Sheet, r: int, c: int, unit: str = "万元", raw_override: objec
 # ---------------------------------------------------------------------------
 # Any other layout: labels
 # ---------------------------------------------------------------------------
-TITLE_WORDS = forms.TITLE_WORDS
+# Titles that name a family (the 绩效目标申报表) come first: they hold the kinds' own words.
+TITLE_WORDS = families.FAMILY_TITLES + forms.TITLE_WORDS
 
 
 class _Grid:

@@ -171,7 +171,11 @@ def read_book(book: Book) -> Submission:
         for code, r, c, text in td.notes:
             sub.problems.append(ReadProblem(code, f"一级指标单元格为空，已按二级指标“{text}”推定其一级指标。",
                                             td.sheet, forms.a1(r, c)))
-        if td.kind == "basic":
+        if td.fam.declaration:          # targets declared at budget time (distribute --targets), not a self-evaluation
+            sub.problems.append(ReadProblem(
+                "read_note", f"工作表“{td.sheet}”是{td.fam.name}（编制预算时申报的绩效目标），不是自评表，没有审核。",
+                td.sheet, key="declaration"))
+        elif td.kind == "basic":
             if sub.basic is None:
                 sub.basic = td
             else:
@@ -263,13 +267,25 @@ def read_submission(path: str | Path, *, data: bytes | None = None) -> Submissio
     """
     book = open_book(path, data=data)
     sub = read_book(book)
-    if not sub.tables and not any(p.code == "form_unknown" for p in sub.problems):
-        name = Path(path).name
-        raise ReadError("no_tables", str(path),
-                        f"文件 {name} 中没有找到三张附表中的任何一张。查找了：{LOOKED_FOR}。"
-                        "请确认提交的是绩效自评附表，或改用 gridbudget template 生成的标准模板填写。")
+    check_found(sub, path)
     _cell_problems(sub)
     return sub
+
+
+def check_found(sub: Submission, path: str | Path) -> None:
+    """Raise ReadError ``no_tables`` when the workbook holds no self-evaluation table (and no table of
+    an unknown layout, which is reported as such); a workbook of 绩效目标申报表 only is named as one."""
+    if sub.tables or any(p.code == "form_unknown" for p in sub.problems):
+        return
+    name = Path(path).name
+    declared = [td for td in sub.found if td.fam.declaration]
+    if declared:
+        raise ReadError("no_tables", str(path),
+                        f"文件 {name} 是{declared[0].fam.name}（编制预算时申报的绩效目标），不是绩效自评附表，没有审核。"
+                        "申报表用于下发自评表时预填目标：gridbudget distribute 预算清单 --targets 申报表文件或文件夹。")
+    raise ReadError("no_tables", str(path),
+                    f"文件 {name} 中没有找到三张附表中的任何一张。查找了：{LOOKED_FOR}。"
+                    "请确认提交的是绩效自评附表，或改用 gridbudget template 生成的标准模板填写。")
 
 
 def read_many(paths: Iterable[str | Path]):

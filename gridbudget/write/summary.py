@@ -155,6 +155,14 @@ def unit_rows(batch: BatchResult) -> Iterator[dict[str, Any]]:
     yield from heapq.merge(_received_rows(batch), missing, key=key)
 
 
+def status_line(batch: BatchResult) -> str:
+    """The units by 状态, as the terminal and the 合计 row say it: "通过 1，待说明 1，有错误 1，未提交 1"."""
+    totals = _Totals()
+    for row in unit_rows(batch):
+        totals.add(row)
+    return "，".join(f"{s} {totals.statuses[s]}" for s in STATUS_ORDER if totals.statuses[s])
+
+
 def _received_rows(batch: BatchResult) -> Iterator[dict[str, Any]]:
     dups = duplicates(batch)
     for r in batch.store.results(order=f"read_error IS NOT NULL, {_ORDER}"):

@@ -55,7 +55,9 @@ class TemplateOptions:
     department: str | None = None
     tables: tuple[str, ...] = ("basic", "overall", "project")   # the tables to write (a family's layout: one)
     # handed out by the bureau (gridbudget distribute): these field keys, when the data fills them, are
-    # written locked and grey, and a very hidden sheet (HANDOUT_SHEET) records them with a fingerprint
+    # written locked and grey, and a very hidden sheet (HANDOUT_SHEET) records them with a fingerprint.
+    # A column of repeated rows is named "BLOCK.COLUMN", BLOCK being the block key or its first part
+    # ("ind.target": the 指标值 of every indicator block); its record key is "BLOCK[i].COLUMN".
     given: tuple[str, ...] = ()
     handout: dict[str, Any] | None = None      # 单位编码, 主管部门 … for the fingerprint sheet (None: none written)
 
@@ -199,16 +201,24 @@ class _SheetWriter:
         self.wb.define_name(f"{quoted}!{name}", f"={quoted}!{ref}")
 
     # -- writing -------------------------------------------------------------
-    def _put(self, row: int, it: Put, value: Any = None, last_row: int | None = None) -> None:
-        """Write one item; last_row > row merges down (section labels)."""
+    def _is_given(self, fld, block: str | None) -> bool:
+        if block is None:
+            return fld.key in self.given
+        return f"{block}.{fld.key}" in self.given or f"{block.split('.')[0]}.{fld.key}" in self.given
+
+    def _put(self, row: int, it: Put, value: Any = None, last_row: int | None = None,
+             block: tuple[str, int] | None = None) -> None:
+        """Write one item; last_row > row merges down (section labels); ``block`` = (key, index) of a repeated row."""
         ws = self.ws
         fld = it.field
         kind = fld.kind if fld else None
         style = it.style
-        handed = fld is not None and not fld.computed and fld.key in self.given and value not in (None, "")
+        handed = (fld is not None and not fld.computed and value not in (None, "")
+                  and self._is_given(fld, block[0] if block else None))
         if handed:
             style = "given"
-            self.handed.append((a1(row, it.col), fld.key, value))
+            key = f"{block[0]}[{block[1]}].{fld.key}" if block else fld.key
+            self.handed.append((a1(row, it.col), key, value))
         fmt = self.fmt.get(style, kind, "center" if (last_row is not None and last_row > row) else None,
                            editable=fld is not None and not fld.computed and not handed)
         content: Any
@@ -262,7 +272,7 @@ class _SheetWriter:
                 values = [rowdata.get(it.field.key) if it.field else None for it in rep.block.items]
                 heights[row] = max(rep.block.height or 0, self._wrapped_height(zip(rep.block.items, values)))
                 for it, val in zip(rep.block.items, values):
-                    self._put(row, it, val)
+                    self._put(row, it, val, block=(key, i))
             for it in rep.block.items:
                 if it.field is not None:
                     self._name(defined_name(f"{key}.{it.field.key}"), rep.first, it.col, rep.last, it.col)
@@ -442,6 +452,9 @@ def handout_lines(handout: dict[str, Any], ctx: dict[str, Any]) -> list[str]:
              f"{ctx.get('unit') or '本单位'}" + (f"（单位编码 {code}）" if code else "") + "，请在本工作簿上填写，不要另建工作簿。",
              "浅灰色、已锁定的单元格是下发数（单位名称、年度、主管部门、项目名称、年初预算数、调整后预算数），不能修改；"
              "如有误请联系财政局重新下发。工作簿中记有下发数和它们的指纹，交回后审核时逐格核对，改动的下发数会被报出。",
+             *(["编制预算时申报的年度目标、三级指标和指标值（绩效目标申报表）也已预填并锁定：请对照填写实际完成情况、实际完成值、"
+                "分值与得分，不要删除、改名或调低指标；年中经批准增加的指标写在同一二级指标下的空行，并在出错说明中写明依据。"]
+               if handout.get("申报目标") else []),
              "请填写淡黄色单元格：全年执行数、按收入和支出性质分的执行数、年度总体目标、各级绩效指标的指标值和实际完成值、"
              "分值与得分、偏差原因；淡蓝色为公式，自动计算。",
              "填好后可先审核（gridbudget validate 本文件 --annotate 审核副本.xlsx）；对警告，在审核副本“审核结果”表最后一列"
