@@ -73,7 +73,8 @@ def staff_over(ctx: Ctx):
     for td in tables(ctx, "basic"):
         a, b = count(td.fields.get("staff.actual")), count(td.fields.get("staff.authorized"))
         if a is not None and b is not None and b > ZERO and a > b:
-            yield Hit(td, td.fields.get("staff.actual"), f"实际在职人数 {a} 人超过编制数 {b} 人，控制率 {pct(a / b * HUNDRED)}。",
+            yield Hit(td, td.fields.get("staff.actual"), f"{row_name(td, 'staff.actual')} {a} 人超过"
+                      f"{row_name(td, 'staff.authorized')} {b} 人，控制率 {pct(a / b * HUNDRED)}。",
                       expected=f"≤{b}", found=str(a), key="staff.actual")
 
 
@@ -327,7 +328,8 @@ def sangong_increase(ctx: Ctx):
             p = sum((x for x in ps if x is not None), ZERO)
             f = sum((x for x in fs if x is not None), ZERO)
         if f > p + tol:
-            yield Hit(td, td.fields.get("sangong.final"), f"三公经费本年决算数 {money(f)} 比上年决算数 {money(p)} 增加 {money(f - p)}。",
+            yield Hit(td, td.fields.get("sangong.final"), f"{row_name(td, 'sangong.final')}本年决算数 {money(f)} "
+                      f"比上年决算数 {money(p)} 增加 {money(f - p)}。",
                       expected=f"≤{money(p)}", found=money(f), key="sangong.final")
 
 
@@ -338,7 +340,8 @@ def procurement(ctx: Ctx):
     for td in tables(ctx, "basic"):
         b, f = amount(td.fields.get("procurement.budget")), amount(td.fields.get("procurement.final"))
         if b is not None and f is not None and f > b + tol:
-            yield Hit(td, td.fields.get("procurement.final"), f"政府采购金额本年决算数 {money(f)} 超过本年预算数 {money(b)}。",
+            yield Hit(td, td.fields.get("procurement.final"), f"{row_name(td, 'procurement.final')}本年决算数 {money(f)} "
+                      f"超过本年预算数 {money(b)}。",
                       expected=f"≤{money(b)}", found=money(f), key="procurement.final")
 
 
@@ -354,7 +357,7 @@ def project_no_budget(ctx: Ctx):
                     name = row.get("name").text() if row.get("name") else ""
                     yield Hit(td, b if b is not None and b.cell else row.get("final"),
                               f"项目“{name}”本年决算数 {money(f)}，但没有填本年预算数。",
-                              expected="本年预算数", found=None, key=f"{block}.budget")
+                              expected=dict(BASIC_COLS)["budget"], found=None, key=f"{block}.budget")
 
 
 # ---------------------------------------------------------------------------
