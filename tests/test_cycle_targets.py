@@ -387,3 +387,28 @@ def test_a_workbook_with_targets_recalculates_and_prints_in_libreoffice(handed, 
     assert _f(_findings(out)) == []                 # LibreOffice's copy keeps the targets and the record
     pages = render_pages(files["001"], tmp_path / "png")
     assert len(pages) == 6
+
+
+def test_an_overall_declaration_prefills_the_overall_table(tmp_path):
+    lst = _budget_list(tmp_path / "预算清单.csv")
+    decl = tmp_path / "申报表"
+    decl.mkdir()
+    declaration_book(decl / "整体.xlsx", "乙单位", "", "", "全面履行网格化服务管理职责", _seed_indicators()[:3], overall=True)
+    proc = _cli("distribute", str(lst), "--targets", str(decl), "-o", str(tmp_path / "下发"))
+    assert proc.returncode == 0, proc.stderr
+    wb = openpyxl.load_workbook(tmp_path / "下发" / "002-乙单位.xlsx")
+    ws = wb["整体支出自评表"]
+    cells = {c.value: c for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    assert cells["全面履行网格化服务管理职责"].protection.locked
+    assert cells["推动网格信息应用"].protection.locked and cells["≥98%"].protection.locked
+    guide = "\n".join(str(c.value) for row in wb["填表说明"].iter_rows() for c in row if c.value)
+    assert "不要删除、改名或调低指标" in guide
+    other = openpyxl.load_workbook(tmp_path / "下发" / "001-甲单位.xlsx")
+    assert "推动网格信息应用" not in {c.value for row in other["整体支出自评表"].iter_rows() for c in row}
+    assert "不要删除、改名或调低指标" not in "\n".join(
+        str(c.value) for row in other["填表说明"].iter_rows() for c in row if c.value)
+
+    back = tmp_path / "back.xlsx"
+    wb["整体支出自评表"][cells["推动网格信息应用"].coordinate].value = "信息应用"
+    wb.save(back)
+    assert [c for c, _s, _x in _f(_findings(back))] == ["F-INDICATOR-RENAMED"]
