@@ -151,7 +151,12 @@ def table_schema(table_key: str) -> dict[str, Any]:
     placed_blocks: set[str] = set()
     for key, (f, block) in fields.items():
         if block is None:
-            _place(root, key, _field_schema(f), titles)
+            leaf = _field_schema(f)
+            for checked in f.checks:         # typed totals: what the checks add up (forms.Field.checks)
+                parts = " + ".join(forms.row_label(fields[p][0].label) for p in checked.parts)
+                leaf["description"] += (f"审核时核对：{parts} 之和不应超过本项。" if checked.partial
+                                        else f"审核时核对：应等于 {parts}。")
+            _place(root, key, leaf, titles)
             continue
         if block in placed_blocks:
             continue

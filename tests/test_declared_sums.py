@@ -136,7 +136,7 @@ def test_years_rule_compares_every_basic_row(seed, key):
     hits = [f for f in run_rules(seed, previous=prev) if f.code == "Y-PREV-FINAL"]
     mine = [f for f in hits if f.where == _where(seed.basic, f"{key}.prev_final")]
     assert len(mine) == 1, [(f.where, f.message) for f in hits]
-    label = forms.plain_label(forms.fields_of("basic")[f"{key}.prev_final"].label.rsplit("（", 1)[0])
+    label = forms.row_label(forms.fields_of("basic")[f"{key}.prev_final"].label)
     assert mine[0].message.startswith(f"{label}上年决算数 ") and mine[0].expected == "123.45万元"
 
 

@@ -319,6 +319,12 @@ def plain_label(text: str) -> str:
     return strip_numbering(t.strip()).strip().rstrip(":：")
 
 
+def row_label(label: str) -> str:
+    """A field's label as the words of its row, without its column: '    其中：公车购置（{prev_year}年决算数）'
+    -> '公车购置' (messages, rule texts and schema descriptions)."""
+    return plain_label(label.rsplit("（", 1)[0] if label.endswith("）") else label)
+
+
 # ---------------------------------------------------------------------------
 # Builders (small functions that keep the declarations below readable)
 # ---------------------------------------------------------------------------

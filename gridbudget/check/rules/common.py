@@ -84,8 +84,7 @@ def row_name(td: TableData, key: str) -> str:
 
 def row_label(kind: str, key: str) -> str:
     """:func:`row_name` by table kind (rule texts derive their words from the forms with it)."""
-    label = forms.fields_of(kind)[key].label
-    return forms.plain_label(label.rsplit("（", 1)[0] if label.endswith("）") else label)
+    return forms.row_label(forms.fields_of(kind)[key].label)
 
 
 @lru_cache(maxsize=None)
