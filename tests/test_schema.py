@@ -91,6 +91,18 @@ def test_every_field_of_the_forms_is_described(schema, kind):
         assert ("公式" in leaf["description"]) == f.computed, key
 
 
+@pytest.mark.parametrize("kind", sorted(forms.TABLES))
+def test_typed_totals_name_what_they_are_checked_against(schema, kind):
+    """forms.Field.checks reach the schema: a typed total's description names its parts."""
+    declared = forms.checked_sums(kind)
+    for key in fixed_keys(kind):
+        text = _leaf(schema["$defs"][kind], key)["description"]
+        mine = [s for k, s in declared if k == key]
+        assert text.count("审核时核对") == len(mine), key
+        for s in mine:
+            assert " + ".join(forms.row_label(forms.fields_of(kind)[p].label) for p in s.parts) in text
+
+
 def test_labels_with_years_read_as_words(schema):
     cols = schema["$defs"]["basic"]["properties"]["projects"]["items"]["properties"]
     assert [cols[c]["title"] for c in ("name", "prev_final", "budget", "final")] == [
