@@ -330,13 +330,14 @@ def fill_into(data_path: str | Path, into: str | Path, output: str | Path, *, fo
     from .read.explain import read_submission
     from .read.export import export_table
     from .read.targets import name_key
-    from .submission import flatten, flatten_table, load_json
+    from .submission import _decimals, flatten, flatten_table, load_json, place_groups
     from .write.fsutil import prepare_output
     from .write.template import TemplateOptions, write_template
 
     prepare_output(output, "xlsx", [data_path, into], force=force)
     nested = load_json(data_path)
-    new = flatten(nested, source=str(data_path))
+    notes: list[str] = []
+    new = flatten(nested, source=str(data_path), notes=notes)
     sub, _expl = read_submission(into)
     h = sub.handout
     if h is None:
@@ -351,10 +352,11 @@ def fill_into(data_path: str | Path, into: str | Path, output: str | Path, *, fo
             rows.setdefault(item.sheet, {}).setdefault(m["block"], {}).setdefault(int(m["index"]), set()).add(m["col"])
         else:
             fixed.setdefault(item.sheet, {})[item.key] = item.value
-    notes: list[str] = []
 
     def base(td):
-        return flatten_table(td.kind, export_table(td)[0])
+        flat = _decimals(flatten_table(td.kind, export_table(td)[0]))
+        place_groups(td.kind, flat, td.label)         # the handed-out sheet's own renamed sections, as they were
+        return flat
 
     def merged(td, new_part):
         return _merge_table(base(td), new_part, fixed.get(td.sheet, {}), rows.get(td.sheet, {}),

@@ -412,3 +412,27 @@ def test_an_overall_declaration_prefills_the_overall_table(tmp_path):
     wb["整体支出自评表"][cells["推动网格信息应用"].coordinate].value = "信息应用"
     wb.save(back)
     assert [c for c, _s, _x in _f(_findings(back))] == ["F-INDICATOR-RENAMED"]
+
+
+def test_the_central_2015_declaration_with_medium_term_and_annual_targets_side_by_side(tmp_path):
+    """财预〔2015〕88号: 中期目标 | 年度目标, and two indicator sets (二级 / 三级 / 指标值) side by side: the year's are taken."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in (["项目支出绩效目标申报表"], ["（2024年度）"], ["项目名称", "网格平台"],
+                ["主管部门及代码", "一局 101", "", "", "实施单位", "甲单位"],
+                ["项目资金（万元）", "", "中期资金总额：", 150, "年度资金总额：", 50],
+                ["", "", "其中：财政拨款", 150, "其中：财政拨款", 50],
+                ["总体目标", "中期目标（2024年-2026年）", "", "", "年度目标", ""],
+                ["", "三年建成全区平台", "", "", "2024年完成一期建设", ""],
+                ["绩效指标", "一级指标", "二级指标", "三级指标", "指标值", "二级指标", "三级指标", "指标值"],
+                ["", "产出指标", "数量指标", "覆盖网格数", "≥300个", "数量指标", "覆盖网格数", "≥120个"],
+                ["", "", "质量指标", "办结率", "≥95%", "质量指标", "办结率", "≥90%"],
+                ["", "满意度指标", "服务对象满意度指标", "群众满意度", "≥95%", "服务对象满意度指标", "群众满意度", "≥90%"]):
+        ws.append(row)
+    wb.save(tmp_path / "central.xlsx")
+    (d,), problems = read_targets([tmp_path / "central.xlsx"])
+    assert problems == [] and (d.project, d.unit, d.department) == ("网格平台", "甲单位", "一局 101")
+    assert d.goals == ["2024年完成一期建设"]
+    assert [(i.block, i.name, i.target) for i in d.indicators] == [
+        ("ind.output.quantity", "覆盖网格数", "≥120个"), ("ind.output.quality", "办结率", "≥90%"),
+        ("ind.satisfaction.service", "群众满意度", "≥90%")]

@@ -25,6 +25,7 @@ from gridbudget.write.scoresheet import render_score_text, score_dict, write_sco
 
 D = Decimal
 NATIONAL = "national-2020"
+PROVINCIAL_CODES = ("S-AHEAD-OF-SPENDING", "S-TOTAL-OVER-CAP")    # each fired and not fired below
 PROVINCIAL = "provincial-caps"
 
 

@@ -203,8 +203,10 @@ def test_every_rule_has_a_test():
     from test_report import REPORT_CODES       # each with a case that fires and one that does not there
     tested |= set(REPORT_CODES)
     tested |= {"C-SHEET-SKIPPED"}            # tested in test_hostile.py (rows-620k)
-    from test_cycle import CYCLE_CODES         # the F- rules (handed-out figures), each fired there
+    from test_cycle import CYCLE_CODES         # the F- rules (handed-out figures), each fired there or in test_cycle_targets
     tested |= set(CYCLE_CODES)
+    from test_provincial_scoring import PROVINCIAL_CODES
+    tested |= set(PROVINCIAL_CODES)
     assert set(RULES) <= tested, set(RULES) - tested
 
 

@@ -643,7 +643,7 @@ def _project() -> Table:
               Put(G, text="年度", style="header"),
               Put(H, field=_f("year", "年度", YEAR, required=True), span=2, style="input"))),
         Line((Put(A, text="主管部门", span=2, style="header"),
-              Put(C, field=_f("department", "主管部门", NAME, required=True, synonyms=("项目主管单位", "主管单位")), span=2, style="input"),
+              Put(C, field=_f("department", "主管部门", NAME, required=True, synonyms=("主管部门及代码", "项目主管单位", "主管单位")), span=2, style="input"),
               Put(E, text="实施单位", style="header"),
               Put(F, field=_f("unit", "实施单位", NAME, required=True, synonyms=("项目实施单位", "单位名称")), span=4, style="input"))),
         Section("funds", Put(A, text="项目资金（万元）", display="项目资金\n（万元）", style="header"), (

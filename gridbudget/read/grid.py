@@ -146,9 +146,11 @@ def _title_year(grid: _Grid, r1: int, r2: int) -> int | None:
 
 
 def _header_labels(kind: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """(field key, its label and synonyms) for the header fields of a table kind (forms.HEADER_FIELDS)."""
+    """(field key, its label and synonyms, longest first: 主管部门及代码 before 主管部门) for the header
+    fields of a table kind (forms.HEADER_FIELDS)."""
     fields = forms.fields_of(kind)
-    return tuple((k, (fields[k].label, *fields[k].synonyms)) for k in forms.HEADER_FIELDS[kind])
+    return tuple((k, tuple(sorted((fields[k].label, *fields[k].synonyms), key=len, reverse=True)))
+                 for k in forms.HEADER_FIELDS[kind])
 
 
 _HEADER_LABELS = {kind: _header_labels(kind) for kind in forms.HEADER_FIELDS}

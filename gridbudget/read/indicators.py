@@ -60,7 +60,7 @@ def _band_columns(grid: _Grid, rows: list[int]) -> dict[str, int]:
     """Column keys of an indicator header of one or more rows: a lower row's label wins over
     the merged label above it (指标值 under 年度指标值)."""
     sheet = grid.sheet
-    cols: dict[str, int] = {}
+    found: dict[str, list[int]] = {}
     seen: set[int] = set()
     every = sorted({c for rr in rows for c in grid.cols(rr)})
     for r in reversed(rows):
@@ -72,9 +72,17 @@ def _band_columns(grid: _Grid, rows: list[int]) -> dict[str, int]:
             if not t:
                 continue
             key = _match_column(t, _ALL_INDICATOR_COLUMNS)
-            if key and key not in cols:
-                cols[key] = c
+            if key:
+                found.setdefault(key, []).append(c)
                 seen.add(c)
+    cols = {k: cs[0] for k, cs in found.items()}
+    if len(found.get("name", ())) > 1 and len(found.get("target", ())) > 1:
+        # 中期 and 年度 indicators side by side (the 财预〔2015〕88号 申报表): the year's set is the last one
+        start = max(found.get("l2", found["name"]))
+        for k, cs in found.items():
+            later = sorted(c for c in cs if c >= start)
+            if later:
+                cols[k] = later[0]
     return cols
 
 
