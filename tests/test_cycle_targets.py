@@ -20,6 +20,7 @@ from gridbudget.read.tables import read_book
 from gridbudget.read.targets import read_targets
 from gridbudget.write.annotate import EXPLAIN_COLUMN
 from helpers import EXAMPLE_JSON, sha256
+from test_cycle import _unit
 
 SEED = json.loads(EXAMPLE_JSON.read_text(encoding="utf-8"))
 SEED_PROJECT = SEED["projects"][0]
@@ -94,12 +95,7 @@ def _budget_list(path: Path) -> Path:
 
 
 def _unit_data(unit: str, department: str) -> dict:
-    data = json.loads(json.dumps(SEED))
-    for part in ("basic", "overall"):
-        data[part]["unit"] = unit
-    for p in data["projects"]:
-        p["unit"], p["department"] = unit, department
-    return data
+    return _unit(SEED, unit, department)
 
 
 def _findings(path: Path, *extra: str) -> list[dict]:

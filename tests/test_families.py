@@ -23,10 +23,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpus"
 
 
-def build(tmp_path: Path, rows: list[list], merges: tuple[str, ...] = (), name: str = "表") -> Path:
+def build(tmp_path: Path, rows: list[list], merges: tuple[str, ...] = (), name: str = "表", sheet: str | None = None) -> Path:
+    """A workbook ``name``.xlsx of one sheet (``sheet``, else ``name``) holding ``rows`` as laid out."""
     wb = Workbook()
     ws = wb.active
-    ws.title = name
+    ws.title = sheet or name
     for r, cells in enumerate(rows, start=1):
         for c, v in enumerate(cells, start=1):
             if isinstance(v, dict):

@@ -16,9 +16,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
 
 from gridbudget import forms
+from test_families import build as build_rows
 from gridbudget.read.export import export_submission
 from gridbudget.read.tables import read_submission
 from gridbudget.schema import submission_schema
@@ -82,20 +82,7 @@ CASES = {"decision": (DECISION, DECISION_MERGES), "department": (DEPARTMENT, DEP
 
 def build(tmp_path: Path, name: str) -> Path:
     rows, merges = CASES[name]
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "表"
-    for r, cells in enumerate(rows, start=1):
-        for c, v in enumerate(cells, start=1):
-            if isinstance(v, dict):
-                ws.cell(r, c, v["v"]).number_format = v["fmt"]
-            elif v is not None and v != "":
-                ws.cell(r, c, v)
-    for m in merges:
-        ws.merge_cells(m)
-    path = tmp_path / f"{name}.xlsx"
-    wb.save(path)
-    return path
+    return build_rows(tmp_path, rows, merges, name, sheet="表")
 
 
 def exported(path_or_bytes, *, sources: bool = False) -> dict:

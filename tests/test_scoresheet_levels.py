@@ -10,26 +10,13 @@ from helpers import EXAMPLE_XLSX
 from printcheck import fit_problems
 
 from gridbudget.read.tables import read_submission
+from test_families import _DM_ROWS
 from gridbudget.score.engine import score_submission
 from gridbudget.write import style
 from gridbudget.write.scoresheet import score_dict, write_scored_copy
 
-# a 项目决策 / 项目管理 / 项目绩效 table (as tests/test_families.py builds it, from FAMILIES)
-DM_ROWS = [
-    ["某市财政预算支出项目绩效目标自评表"],
-    ["填报日期：2022年8月10日", None, None, None, None, "自评总分：28"],
-    ["项目名称", "乡村道路养护", None, None, "项目主管单位", "某市交通运输局"],
-    ["项目实施单位", "某市交通运输局"],
-    ["项目资金（万元）", "来源", "中央（万元）", "省、地（万元）", "本级（万元）", "其他（万元）", "合计（万元）",
-     "执行数（万元）", "执行率"],
-    [None, None, None, None, None, None, 309, 309, "100 %"],
-    ["项目权重", "评价内容", None, None, "分值", "自评分", "复核分", None, "评价标准及依据"],
-    ["项目决策 2分", "决策依据", None, None, 2, 2, None, None, "有计划计2分"],
-    ["项目管理 13分", "财务制度", None, None, 6, 5, None, None, "制度齐全"],
-    [None, "运行监管", None, None, 6, 6, None, None, "有监管记录"],
-    ["项目权重", "一级指标", "二级指标", "指标名称（三级指标）", "年初指标值", "年终完成值", "自评分", "复核分", "评价标准"],
-    ["项目绩效 85分", "产出指标 40分", "数量指标 15分", "养护里程", "300公里", "300公里", 15, None, "按完成程度"],
-]
+# a 项目决策 / 项目管理 / 项目绩效 table (the one tests/test_families.py builds, from FAMILIES)
+DM_ROWS = _DM_ROWS
 # a department rubric with four groups (投入 / 过程 / 产出 / 效益, FAMILIES)
 RUBRIC4 = [
     ["2023年度部门整体支出绩效评价自评表"],

@@ -840,6 +840,7 @@ _FUNDS_KINDS = {k: kind for k, _l, kind, _s in FUNDS_COLUMNS}
 _INDICATOR_KINDS = {k: kind for k, _l, kind, _s in INDICATOR_EXTRA_COLUMNS + INDICATOR_COLUMNS}
 
 
+@lru_cache(maxsize=8192)           # called for every cell by several rules: the keys repeat row after row
 def column_kind(table_key: str, key: str) -> str | None:
     """The kind of a value by its key: a field of the form, or a column of a block only the label
     reader fills (fund-source rows and columns of other families, indicators under other level names)."""

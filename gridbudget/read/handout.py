@@ -1,6 +1,6 @@
 """What the bureau handed out (``gridbudget distribute``), read back from the returned workbook.
 
-A handed-out workbook has a very hidden sheet (:data:`gridbudget.write.template.HANDOUT_SHEET`)
+A handed-out workbook has a very hidden sheet (:data:`HANDOUT_SHEET`)
 with the unit code, unit, year, template version, the fingerprint (SHA-256) and one row per
 handed-out figure (sheet, cell, field key, value). :func:`read_handout` reads it from the
 :class:`~gridbudget.read.book.Book` that :func:`gridbudget.read.explain.read_submission`
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .book import Book, Sheet
 
-HANDOUT_SHEET = "gb_下发信息"       # = gridbudget.write.template.HANDOUT_SHEET (not imported: the writer is heavy)
+HANDOUT_SHEET = "gb_下发信息"       # the very hidden sheet (written by gridbudget.write.template)
 INFO_KEYS = ("单位编码", "单位名称", "主管部门", "年度", "模板版本", "下发日期", "交回截止日期", "指纹")
 
 

@@ -20,6 +20,7 @@ from ..forms import Field, Placed, Put, Table, a1, col_letter, defined_name, lay
 from . import style as _style
 from .fsutil import atomic_write_bytes
 from ..model import parse_year
+from ..read.handout import HANDOUT_SHEET     # the very hidden sheet of a handed-out workbook
 
 # The font and fills are the shared ones (declared once in write/style.py, hex RGB without '#').
 FONT = _style.FONT
@@ -62,8 +63,6 @@ class TemplateOptions:
     handout: dict[str, Any] | None = None      # 单位编码, 主管部门 … for the fingerprint sheet (None: none written)
 
 
-#: The very hidden sheet of a handed-out workbook (read back by gridbudget.read.handout).
-HANDOUT_SHEET = "gb_下发信息"
 
 
 def resolve_formula(formula: str, placed: Placed) -> str:

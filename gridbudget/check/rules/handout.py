@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from ... import forms
+from ...read.handout import HANDOUT_SHEET
 from ...read.targets import target_key
 from ...read.values import parse_quantity
 from ..engine import Ctx, Hit, rule
@@ -225,10 +226,10 @@ def record_changed(ctx: Ctx):
         return
     if h.computed_hash() != h.fingerprint:
         yield Hit(None, None, "下发记录与其指纹不符：下发记录被改动过，核对以工作簿中的记录为准可能不可靠。",
-                  expected=h.fingerprint[:16], found=h.computed_hash()[:16], sheet="gb_下发信息")
+                  expected=h.fingerprint[:16], found=h.computed_hash()[:16], sheet=HANDOUT_SHEET)
     elif h.state == "visible":      # LibreOffice saves "very hidden" as "hidden": only a shown record is remarked on
         yield Hit(None, None, "下发记录工作表被取消了隐藏（内容未改动）：请重新隐藏，不要修改。", expected="隐藏",
-                  found="显示", sheet="gb_下发信息", severity=WARNING)
+                  found="显示", sheet=HANDOUT_SHEET, severity=WARNING)
 
 
 def _declared_tables(ctx: Ctx):
