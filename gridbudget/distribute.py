@@ -12,6 +12,12 @@ with the unit, year, 主管部门, project names and budget figures filled in, l
 (``TemplateOptions.given``); the unit fills execution, indicators, scores and notes. A very
 hidden sheet records what was handed out with a fingerprint (:func:`~gridbudget.write.template.handout_hash`),
 so ``validate`` reports a changed handed-out figure on its cell (F- rules). Amounts are Decimal.
+
+With ``--targets`` the 绩效目标申报表 (:mod:`gridbudget.read.targets`) are matched to the list's projects
+(:func:`match_targets`) and each project's declared 年度目标 and indicators are pre-filled, locked and
+recorded row by row; the F- rules then say which indicator was dropped, renamed or added and which
+target lowered. :func:`fill_into` (``gridbudget fill --into``) writes a unit's JSON data into a
+handed-out workbook, keeping everything that was handed out.
 """
 
 from __future__ import annotations
