@@ -229,6 +229,9 @@ _RANGE_BEFORE_RE = re.compile(r"[0-9.]\s?(?:万元|元|%|分|人|个|项|次|条
 _MONEY_FACTOR = {"万元": Decimal(1), "元": Decimal("0.0001"), "千元": Decimal("0.1"), "亿元": Decimal(10000)}
 _COUNT_UNITS = frozenset({"人次", "个", "项", "次", "条", "家", "户", "名", "场", "篇", "件", "期", "批"})
 
+# 一级 and 二级 by the names the forms give them (subject keys level1:<key>, level2:<block>)
+_LEVEL_SUBJECTS = tuple((f"level1:{k}", re.escape(name)) for k, name, _w, _l2 in forms.LEVEL1) + tuple(
+    (f"level2:ind.{k}.{k2}", re.escape(name2)) for k, _n, _w, level2 in forms.LEVEL1 for k2, name2, _s in level2)
 # subjects: what a figure can be about (key, pattern); the longest match at a place wins
 _SUBJECTS: tuple[tuple[str, str], ...] = (
     ("car", r"公务用车购置(?:及|和|与|、)?(?:运行)?(?:维护|运行)(?:费|经费|支出)?|公务用车(?:费|经费|支出)"),
@@ -243,7 +246,7 @@ _SUBJECTS: tuple[tuple[str, str], ...] = (
     ("meetings", r"会议费[、和及与]培训费"),
     ("utilities", r"水费[、]?电费[、]?差旅费"),
     ("procurement", r"政府采购(?:金额|支出|资金)?"),
-    ("basic", r"基本支出"),
+    ("basic", r"基本支出"),            # (the patterns are how reports write it, not the forms' labels)
     ("project", r"项目支出"),
     ("total", r"(?:部门)?整体支出|支出总额|总支出|支出合计|支出总计"),
     ("executed", r"全年执行数|实际执行数|执行数"),
@@ -257,12 +260,7 @@ _SUBJECTS: tuple[tuple[str, str], ...] = (
     ("staff_actual", r"实有人数|实际在职人数|在职人数|实有人员|在职人员|在职职工|实有|在职"),
     ("exec_rate", r"(?:预算)?执行率"),
     ("control_rate", r"(?:人员|编制)?控制率"),
-    ("level1:output", r"产出指标"), ("level1:benefit", r"效益指标"), ("level1:satisfaction", r"满意度指标"),
-    ("level2:ind.output.quantity", r"数量指标"), ("level2:ind.output.quality", r"质量指标"),
-    ("level2:ind.output.timeliness", r"时效指标"), ("level2:ind.output.cost", r"成本指标"),
-    ("level2:ind.benefit.economic", r"经济效益指标"), ("level2:ind.benefit.social", r"社会效益指标"),
-    ("level2:ind.benefit.ecological", r"生态效益指标"), ("level2:ind.benefit.sustainable", r"可持续影响指标"),
-    ("level2:ind.satisfaction.service", r"服务对象满意度指标"),
+    *_LEVEL_SUBJECTS,
     ("total_score", r"自评总分|总得分|总分|综合得分|得出结果|评价结果|自评结果|最终得分|合计得分"),
     ("score_word", r"自评得分"),        # the table's total, unless the sentence names what scored
 )
@@ -270,18 +268,25 @@ _SUBJECT_RES = tuple((k, re.compile(p)) for k, p in _SUBJECTS)
 
 _BASIC_ITEMS = ("sangong", "car", "car_purchase", "car_operation", "abroad", "reception", "public", "office",
                 "utilities", "meetings", "procurement")
-_BASIC_PARTS = {"sangong": ("car", "abroad", "reception"), "car": ("car_purchase", "car_operation")}
-_BASIC_NAMES = {"sangong": "三公经费", "car": "公务用车购置和维护经费", "car_purchase": "公车购置",
-                "car_operation": "公车运行维护", "abroad": "出国经费", "reception": "公务接待", "public": "公用经费",
-                "office": "办公经费", "utilities": "水费、电费、差旅费", "meetings": "会议费、培训费",
-                "procurement": "政府采购金额"}
-_BASIC_COLS = {"final": "本年决算数", "budget": "本年预算数", "prev": "上年决算数"}
-_OVERALL_ITEMS = {"total": ("funds.total.executed", "全年执行数"), "executed": ("funds.total.executed", "全年执行数"),
-                  "budget": ("funds.total.budget", "全年预算数"), "initial": ("funds.total.initial", "年初预算数"),
-                  "basic": ("expense.basic", "基本支出"), "project": ("expense.project", "项目支出"),
-                  "income_general": ("income.general", "一般公共预算"), "income_fund": ("income.fund", "政府性基金拨款"),
-                  "income_special": ("income.special", "纳入专户管理的非税收入拨款"),
-                  "income_other": ("income.other", "其他资金")}
+_BASIC = forms.fields_of("basic")
+_OVERALL = forms.fields_of("overall")
+# a total of 基础数据表 the forms compute (三公经费, 公务用车): the rows of its parts, which a report's
+# figure is added up from when the total's cell is empty
+_BASIC_PARTS = {k: tuple(p.rsplit(".", 1)[0] for p in rel.parts) for k in _BASIC_ITEMS
+                if isinstance(rel := _BASIC[f"{k}.final"].relation, forms.Sum)}
+_BASIC_NAMES = {k: forms.row_label(_BASIC[f"{k}.final"].label) for k in _BASIC_ITEMS}
+# the columns of 基础数据表 as words, 上年决算数 as "prev"
+_BASIC_COLS = {("prev" if k == "prev_final" else k): forms.plain_label(label) for k, label in forms.BASIC_COLUMNS}
+# subject -> (field of 整体支出自评表, its label)
+_OVERALL_ITEMS = {item: (key, forms.row_label(_OVERALL[key].label)) for item, key in (
+    ("total", "funds.total.executed"), ("executed", "funds.total.executed"), ("budget", "funds.total.budget"),
+    ("initial", "funds.total.initial"), ("basic", "expense.basic"), ("project", "expense.project"),
+    ("income_general", "income.general"), ("income_fund", "income.fund"), ("income_special", "income.special"),
+    ("income_other", "income.other"))}
+# a project table's column of its total row by the report's column word
+_PROJECT_COLS = {"final": "executed", "budget": "budget", "initial": "initial"}
+_WEIGHT, _SCORE = forms.INDICATOR_COLUMN_LABELS["weight"], forms.INDICATOR_COLUMN_LABELS["score"]
+_FUNDS_WORDS = forms.FUNDS_COLUMN_LABELS
 _CONTEXT_ITEMS = frozenset({"executed", "budget", "initial", "income_other"})   # of the project in context
 _MONEY_SUBJECTS = frozenset(_BASIC_ITEMS) | frozenset(_OVERALL_ITEMS) | {"personnel"}
 _SCORABLE = ("exec_rate", "total_score", "total")
@@ -547,16 +552,14 @@ class _Book:
         ov = self.sub.overall
         if item in _BASIC_ITEMS:
             x, v = self.basic_amount(item, col)
-            return x, v, f"基础数据表{_BASIC_NAMES[item]}{_BASIC_COLS.get(col, '本年决算数')}"
+            return x, v, f"基础数据表{_BASIC_NAMES[item]}{_BASIC_COLS.get(col, _BASIC_COLS['final'])}"
         if item == "proj":
             row, ptd = ref.get("row"), ref.get("table")
             name = next(iter(k for k, r in self.projects.items() if r is ref), "")
-            if ptd is not None and col in ("final", "budget", "initial"):
-                key = {"final": "funds.total.executed", "budget": "funds.total.budget", "initial": "funds.total.initial"}[col]
-                x, v = self.field(ptd, key)
+            if ptd is not None and col in _PROJECT_COLS:
+                x, v = self.field(ptd, f"funds.total.{_PROJECT_COLS[col]}")
                 if x is not None:
-                    word = {"final": "全年执行数", "budget": "全年预算数", "initial": "年初预算数"}[col]
-                    return x, v, f"项目“{name}”自评表{word}"
+                    return x, v, f"项目“{name}”自评表{forms.FUNDS_COLUMN_LABELS[_PROJECT_COLS[col]]}"
             if row is not None and col in ("final", "budget", "prev"):
                 v = row.get("prev_final" if col == "prev" else col)
                 x = v.amount_value() if v is not None else None
@@ -569,14 +572,16 @@ class _Book:
             p, _pv = self.basic_amount("public", "final")
             if b is None or p is None:
                 return None, None, ""
-            return b - p, bv, f"人员经费（整体支出自评表基本支出 {_money(b)} 减基础数据表公用经费 {_money(p)}）"
+            return b - p, bv, (f"人员经费（整体支出自评表{_OVERALL_ITEMS['basic'][1]} {_money(b)} 减基础数据表"
+                               f"{_BASIC_NAMES['public']} {_money(p)}）")
         if item in ("total", "executed") and col in ("budget", "initial") and item == "total":
             item = "budget" if col == "budget" else "initial"
         if item in _OVERALL_ITEMS:
             key, word = _OVERALL_ITEMS[item]
             if item in _CONTEXT_ITEMS and td is not None and td.kind == "project":
                 if item == "income_other":
-                    key, word = "funds.other.executed", "其他资金全年执行数"
+                    key = "funds.other.executed"
+                    word = forms.row_label(forms.fields_of("project")[key].label) + forms.FUNDS_COLUMN_LABELS["executed"]
                 x, v = self.field(td, key)
                 return x, v, f"项目“{td.display_name}”自评表{word}"
             if item == "project" and col in ("budget", "prev"):
@@ -586,7 +591,8 @@ class _Book:
                 if not xs:
                     return None, None, ""
                 v = self.sub.basic.fields.get(f"projects_total.{'prev_final' if col == 'prev' else col}")
-                return sum(xs, ZERO), v, f"基础数据表项目支出{_BASIC_COLS[col]}（各项目之和）"
+                total = forms.row_label(_BASIC[f"projects_total.{'prev_final' if col == 'prev' else col}"].label)
+                return sum(xs, ZERO), v, f"基础数据表{total}{_BASIC_COLS[col]}（各项目之和）"
             x, v = self.field(ov, key)
             return x, v, f"整体支出自评表{word}"
         return None, None, ""
@@ -794,7 +800,7 @@ class _Reader:
         if item == "budget":
             ini, _v, _w = self.book.money("initial", "initial", td)
             if ini is not None and agrees(stated, max(places, 0), ini, tol):
-                hint = "（这是年初预算数；全年预算数为年中调整后的预算）"
+                hint = f"（这是{_FUNDS_WORDS['initial']}；{_FUNDS_WORDS['budget']}为年中调整后的预算）"
         shown = fig.text if fig.unit == "万元" else f"{fig.text}（{fmt_number(stated)}万元）"
         self.add("X-REPORT-TEXT", fig, c.para, exc,
                  f"报告正文第 {c.para} 段“{exc}”写的是 {shown}，{what}为 {_money(expected)}。{hint}",
@@ -943,13 +949,15 @@ class _Reader:
             wrong = ts.executed / ini * HUNDRED
             if agrees(fig.value, fig.places, wrong, ZERO):
                 self.add("X-REPORT-RATE-BASE", fig, c.para, exc,
-                         f"报告正文第 {c.para} 段“{exc}”写的执行率 {fig.text} 是全年执行数 ÷ 年初预算数"
-                         f"（{_money(ts.executed)} ÷ {_money(ini)}）；执行率应以全年预算数为分母：{name} "
+                         f"报告正文第 {c.para} 段“{exc}”写的执行率 {fig.text} 是{_FUNDS_WORDS['executed']} ÷ "
+                         f"{_FUNDS_WORDS['initial']}（{_money(ts.executed)} ÷ {_money(ini)}）；执行率应以"
+                         f"{_FUNDS_WORDS['budget']}为分母：{name} "
                          f"{_money(ts.executed)} ÷ {_money(ts.budget)} = {_pct(ts.rate, max(fig.places, 2))}。",
                          val, _pct(ts.rate, fig.places), fig.text, "funds.total.rate")
                 return
         self.add("X-REPORT-TEXT", fig, c.para, exc,
-                 f"报告正文第 {c.para} 段“{exc}”写的是 {fig.text}，{name}预算执行率（全年执行数 ÷ 全年预算数，"
+                 f"报告正文第 {c.para} 段“{exc}”写的是 {fig.text}，{name}预算执行率（{_FUNDS_WORDS['executed']} ÷ "
+                 f"{_FUNDS_WORDS['budget']}，"
                  f"{_money(ts.executed)} ÷ {_money(ts.budget)}）为 {_pct(ts.rate, max(fig.places, 2))}。",
                  val, _pct(ts.rate, fig.places), fig.text, "funds.total.rate")
 
@@ -968,7 +976,8 @@ class _Reader:
         name = next((k for k, r in self.book.projects.items() if r is subj.ref), "")
         exc = c.excerpt(self)
         self.add("X-REPORT-TEXT", fig, c.para, exc,
-                 f"报告正文第 {c.para} 段“{exc}”写的是 {fig.text}，基础数据表项目“{name}”本年决算数 ÷ 本年预算数"
+                 f"报告正文第 {c.para} 段“{exc}”写的是 {fig.text}，基础数据表项目“{name}”{_BASIC_COLS['final']} ÷ "
+                 f"{_BASIC_COLS['budget']}"
                  f"（{_money(fv)} ÷ {_money(bv)}）为 {_pct(rate, max(fig.places, 2))}。",
                  f, _pct(rate, fig.places), fig.text, "proj.rate")
 
@@ -986,8 +995,9 @@ class _Reader:
             return
         exc = c.excerpt(self)
         self.add("X-REPORT-TEXT", fig, c.para, exc,
-                 f"报告正文第 {c.para} 段“{exc}”写的是 {fig.text}，基础数据表人员控制率（实际在职人数 {fmt_number(av)} ÷ "
-                 f"编制数 {fmt_number(nv)}）为 {_pct(rate, max(fig.places, 2))}。",
+                 f"报告正文第 {c.para} 段“{exc}”写的是 {fig.text}，基础数据表人员控制率（{_BASIC['staff.actual'].label} "
+                 f"{fmt_number(av)} ÷ {_BASIC['staff.authorized'].label} {fmt_number(nv)}）为 "
+                 f"{_pct(rate, max(fig.places, 2))}。",
                  b.fields.get("staff.rate") or a, _pct(rate, fig.places), fig.text, "staff.rate")
 
     def _share(self, c: "_Ctx", state: _State, m: re.Match) -> None:
@@ -1036,7 +1046,8 @@ class _Reader:
         key = staff[-1].key
         self._year_of(c)
         b = self.sub.basic
-        v = b.fields.get("staff.authorized" if key == "staff_authorized" else "staff.actual") if b else None
+        field = "staff.authorized" if key == "staff_authorized" else "staff.actual"
+        v = b.fields.get(field) if b else None
         x = v.number_value() if v is not None else None
         if x is None:
             return
@@ -1044,7 +1055,7 @@ class _Reader:
         if agrees(fig.value, fig.places, x, ZERO, fig.approx):
             return
         exc = c.excerpt(self)
-        what = "基础数据表编制数" if key == "staff_authorized" else "基础数据表实际在职人数"
+        what = f"基础数据表{_BASIC[field].label}"
         self.add("X-REPORT-TEXT", fig, c.para, exc, f"报告正文第 {c.para} 段“{exc}”写的是 {fig.text}，{what}为 {fmt_number(x)}人。",
                  v, f"{fmt_number(x)}人", fig.text, key)
 
@@ -1089,7 +1100,7 @@ class _Reader:
                 x, what, val = ts.total_self, f"{name}总分（各项得分之和）", td.fields.get("total.score")
         elif subj.key == "exec_rate":
             x = ts.exec_weight if weight else ts.exec_self
-            what, val = f"{name}预算执行率{'分值' if weight else '得分'}", td.fields.get(
+            what, val = f"{name}预算执行率{_WEIGHT if weight else _SCORE}", td.fields.get(
                 "funds.total.weight" if weight else "funds.total.score")
         elif subj.key.startswith("level1:"):
             k = subj.key.split(":", 1)[1]
@@ -1097,7 +1108,7 @@ class _Reader:
             if l1 is None:
                 return
             x = l1.weight if weight else l1.self_score
-            what = f"{name}{l1.name}{'分值' if weight else '得分'}合计"
+            what = f"{name}{l1.name}{_WEIGHT if weight else _SCORE}合计"
             val = td.fields.get(f"ind.{k}.{'weight_total' if weight else 'score_total'}") or td.fields.get(f"ind.{k}.label")
         else:
             block = subj.key.split(":", 1)[1]
@@ -1108,7 +1119,7 @@ class _Reader:
             if any(n is None for n in nums):
                 return
             x = sum(nums, ZERO)
-            what = f"{name}{rows[0].level2}{'分值' if weight else '得分'}合计"
+            what = f"{name}{rows[0].level2}{_WEIGHT if weight else _SCORE}合计"
             val = td.fields.get(f"{block}.label") or rows[0].anchor
         if x is None:
             return
@@ -1135,7 +1146,8 @@ class _Reader:
         i, v, x = nums[0]
         exc = c.excerpt(self)
         self.add("X-REPORT-TEXT", fig, c.para, exc,
-                 f"报告正文第 {c.para} 段“{exc}”写的是 {fig.text}，指标“{i.name}”的{'分值' if weight else '得分'}为 {fmt_number(x)}分。",
+                 f"报告正文第 {c.para} 段“{exc}”写的是 {fig.text}，指标“{i.name}”的{_WEIGHT if weight else _SCORE}为 "
+                 f"{fmt_number(x)}分。",
                  v, f"{fmt_number(x)}分", f"{fmt_number(fig.value)}分", "indicator")
 
     def _indicator(self, c: "_Ctx") -> bool:
@@ -1173,7 +1185,7 @@ class _Reader:
             return True
         ind, v, q = checked[0]
         exc = c.excerpt(self)
-        word = "年度指标值" if col == "target" else "实际完成值"
+        word = forms.INDICATOR_COLUMN_LABELS[col]
         self.add("X-REPORT-TEXT", fig, c.para, exc,
                  f"报告正文第 {c.para} 段“{exc}”写的是 {fig.text}，指标“{ind.name}”的{word}为“{v.text()}”。",
                  v, v.text(), fig.text, "indicator")

@@ -59,7 +59,8 @@ class Sum:
 
     As a :attr:`Field.relation` it is the template's formula; as one of :attr:`Field.checks` it is a
     relation between figures the unit types itself (no formula), which the checks verify. ``name``
-    and ``label`` name a checked sum (the checks' handle, and its parts as words: 按收入性质分);
+    is the checks' handle on a sum (a checked one, or a computed total a rule recomputes: 三公经费),
+    ``label`` its parts as words (按收入性质分);
     ``partial`` marks parts that list only some of the total (其中：…): their sum must not exceed it."""
 
     parts: tuple[str, ...]
@@ -223,6 +224,10 @@ INDICATOR_EXTRA_COLUMNS = (
     ("core", "是否核心指标", TEXT, ("核心指标",)),
 )
 
+# Column labels by key: how messages and rule texts name a column (a cell of it: "实际完成值“…”").
+FUNDS_COLUMN_LABELS = {k: label for k, label, _kd, _s in FUNDS_COLUMNS}
+INDICATOR_COLUMN_LABELS = {k: label for k, label, _kd, _s in INDICATOR_EXTRA_COLUMNS + INDICATOR_COLUMNS}
+
 # Free-text blocks below the indicators (评价结论 …): key, label, synonyms.
 TEXT_BLOCKS = (
     ("conclusion", "评价结论", ("自评结论", "总体评价结论", "综合评价结论")),
@@ -267,6 +272,7 @@ LEVEL1 = (
 )
 EXEC_RATE_WEIGHT = 10
 LEVEL1_NAMES = tuple(name for _, name, _, _ in LEVEL1)
+LEVEL2_NAMES = {k2: n2 for _k, _n, _w, level2 in LEVEL1 for k2, n2, _s in level2}   # 二级 key -> name
 LEVEL1_KEYS = frozenset(k for k, *_ in LEVEL1)
 # Words that identify a 一级指标 in any family's wording, tried in this order: 产出…, 满意度…,
 # 效益 / 效果…; a 一级 成本指标 (2021+ national templates: 经济成本指标 …) is read as 产出-成本.
@@ -496,9 +502,10 @@ BASIC_COLUMN_SYNONYMS = {"prev_final": ("上年决算数", "上年决算"), "bud
 
 def _basic() -> Table:
     cols = BASIC_COLUMNS
-    sangong = Sum(("car.$c", "abroad.$c", "reception.$c"))
-    car = Sum(("car_purchase.$c", "car_operation.$c"))
-    projects = Sum(("range:projects@$c", "range:special_funds@$c"))
+    # computed totals, named for the checks that recompute them (W-SANGONG-SUM, W-PROJECTS-TOTAL)
+    sangong = Sum(("car.$c", "abroad.$c", "reception.$c"), name="sangong")
+    car = Sum(("car_purchase.$c", "car_operation.$c"), name="car")
+    projects = Sum(("range:projects@$c", "range:special_funds@$c"), name="projects")
     parts: list[Part] = [
         Line((Put(A, text="{year}年度部门整体支出绩效评价基础数据表", span=7, style="title"),), height=30),
         Line((Put(A, text="填报单位：", style="label"),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from ... import forms
 from ..findings import ERROR, INFO, KIND_ACROSS, WARNING
 from ..indicators import money_of
 from ..engine import Ctx, Hit, rule
-from .common import amount, HUNDRED, label_of, money, _name_key, neq, pct, stated, tables, ZERO
+from .common import (amount, col_words, HUNDRED, label_of, money, _name_key, named_blocks, neq, pct, row_label, stated,
+                     tables, ZERO)
 
 
 # ---------------------------------------------------------------------------
@@ -15,11 +17,12 @@ def _basic_project_rows(ctx: Ctx):
     b = ctx.sub.basic
     if b is None:
         return []
-    return [r for blk in ("projects", "special_funds") for r in b.rows(blk)]
+    return [r for blk in named_blocks("basic", "budget", "final") for r in b.rows(blk)]   # projects, special_funds
 
 
 @rule("X-PROJECTS-VS-OVERALL", KIND_ACROSS, ERROR, "基础数据表项目支出与整体支出自评表不符",
-      "基础数据表各项目支出本年决算数之和应等于部门整体支出自评表“按支出性质分”的项目支出。", "DOMAIN 表间、RULES V14")
+      f"基础数据表各项目支出本年决算数之和应等于部门整体支出自评表“{forms.EXPENSE_SUM.label}”的"
+      f"{row_label('overall', 'expense.project')}。", "DOMAIN 表间、RULES V14")
 def projects_vs_overall(ctx: Ctx):
     b, o = ctx.sub.basic, ctx.sub.overall
     if b is None or o is None:
@@ -38,7 +41,8 @@ def projects_vs_overall(ctx: Ctx):
         return
     s = sum((x for x in vals if x is not None), ZERO)
     if neq(s, op_, ctx.profile.amount_tolerance * max(1, len(rows) // 2)):
-        yield Hit(o, ov, f"整体支出自评表项目支出 {money(op_)}，基础数据表各项目本年决算数之和 {money(s)}，两者不符。",
+        yield Hit(o, ov, f"整体支出自评表{row_label(o.kind, 'expense.project')} {money(op_)}，基础数据表各项目"
+                         f"{col_words(b.kind, 'final')}之和 {money(s)}，两者不符。",
                   expected=money(s), found=money(op_), key="expense.project")
 
 
@@ -92,11 +96,13 @@ def project_sheets_sum(ctx: Ctx):
     tol = ctx.profile.amount_tolerance * len(vals)
     if s > op_ + tol:
         yield Hit(o, o.fields.get("expense.project"),
-                  f"{len(vals)} 张项目表全年执行数合计 {money(s)}，超过整体支出自评表项目支出 {money(op_)}。",
+                  f"{len(vals)} 张项目表{col_words('project', 'executed')}合计 {money(s)}，超过整体支出自评表"
+                  f"{row_label(o.kind, 'expense.project')} {money(op_)}。",
                   expected=f"≤{money(op_)}", found=money(s), key="expense.project", severity=ERROR)
     elif s < op_ - tol:
         yield Hit(o, o.fields.get("expense.project"),
-                  f"{len(vals)} 张项目表全年执行数合计 {money(s)}，占项目支出 {money(op_)} 的 {pct(s / op_ * HUNDRED)}：只对部分项目做了自评。",
+                  f"{len(vals)} 张项目表{col_words('project', 'executed')}合计 {money(s)}，占"
+                  f"{row_label(o.kind, 'expense.project')} {money(op_)} 的 {pct(s / op_ * HUNDRED)}：只对部分项目做了自评。",
                   expected=money(op_), found=money(s), key="expense.project")
 
 
@@ -108,7 +114,8 @@ def public_gt_basic(ctx: Ctx):
         return
     pub, bas = amount(b.fields.get("public.final")), amount(o.fields.get("expense.basic"))
     if pub is not None and bas is not None and pub > bas + ctx.profile.amount_tolerance:
-        yield Hit(b, b.fields.get("public.final"), f"公用经费本年决算数 {money(pub)} 大于整体支出自评表基本支出 {money(bas)}。",
+        yield Hit(b, b.fields.get("public.final"), f"{row_label(b.kind, 'public.final')}{col_words(b.kind, 'final')} "
+                  f"{money(pub)} 大于整体支出自评表{row_label(o.kind, 'expense.basic')} {money(bas)}。",
                   expected=f"≤{money(bas)}", found=money(pub), key="public.final")
 
 
@@ -133,7 +140,8 @@ def cost_ceiling(ctx: Ctx):
                 continue
             if all(neq(ceiling, f, tol) for f in figures):
                 near = ", ".join(money(f) for f in figures)
-                yield Hit(td, i.get("target"), f"成本指标“{i.name}”上限 {money(ceiling)} 与本表预算数（{near}）都不一致。",
+                yield Hit(td, i.get("target"), f"{forms.LEVEL2_NAMES['cost']}“{i.name}”上限 {money(ceiling)} 与本表预算数"
+                          f"（{near}）都不一致。",
                           expected=near, found=money(ceiling), key=f"{i.block}.target")
 
 

@@ -77,6 +77,13 @@ def relations(td: TableData, kind: type) -> list[str]:
     return [k for k in forms.computed_keys(td.kind) if isinstance(fields[k].relation, kind)]
 
 
+def summed(td: TableData, *names: str) -> list[str]:
+    """Keys of the table's fixed fields computed by a sum of the forms named one of ``names``, in form
+    order (基础数据表 sangong, car: the 三公经费 totals of each column)."""
+    fields = forms.fields_of(td.kind)
+    return [k for k in relations(td, forms.Sum) if fields[k].relation.name in names]
+
+
 def row_name(td: TableData, key: str) -> str:
     """A field's row as words: '其中：公车购置（{prev_year}年决算数）' -> '公车购置'."""
     return row_label(td.kind, key)
@@ -85,6 +92,23 @@ def row_name(td: TableData, key: str) -> str:
 def row_label(kind: str, key: str) -> str:
     """:func:`row_name` by table kind (rule texts derive their words from the forms with it)."""
     return forms.row_label(forms.fields_of(kind)[key].label)
+
+
+def col_words(kind: str, col: str) -> str:
+    """A column's label, read from the forms when a message is worded: 全年执行数 (the funds columns),
+    实际完成值 (the indicator columns), 本年决算数 (基础数据表)."""
+    if kind == "basic":
+        return forms.plain_label(dict(forms.BASIC_COLUMNS)[col])
+    return forms.FUNDS_COLUMN_LABELS.get(col) or forms.INDICATOR_COLUMN_LABELS[col]
+
+
+def relation_words(kind: str, key: str) -> str:
+    """A computed field's relation as words, from the forms: '执行率 = 全年执行数 ÷ 全年预算数',
+    '三公经费 = 公务用车购置和维护经费 + 出国经费 + 公务接待' (rule texts)."""
+    rel = forms.fields_of(kind)[key].relation
+    if isinstance(rel, forms.Ratio):
+        return f"{row_label(kind, key)} = {row_label(kind, rel.num)} ÷ {row_label(kind, rel.den)}"
+    return f"{row_label(kind, key)} = {' + '.join(row_label(kind, p) for p in rel.parts)}"
 
 
 @lru_cache(maxsize=None)

@@ -15,8 +15,13 @@ from .common import label_of, problems, _level1_rows, _name_key, tables
 # ---------------------------------------------------------------------------
 # 完整性 (completeness, readability)
 # ---------------------------------------------------------------------------
-_REQUIRED_FUNDS = (("funds.total.budget", "全年预算数"), ("funds.total.executed", "全年执行数"),
-                   ("funds.total.weight", "预算执行率分值"), ("funds.total.score", "预算执行率得分"))
+_REQUIRED_FUNDS = ("funds.total.budget", "funds.total.executed", "funds.total.weight", "funds.total.score")
+_POINTS = ("funds.total.weight", "funds.total.score")     # the execution rate's points: 预算执行率分值 / 得分
+
+
+def _funds_label(kind: str, key: str) -> str:
+    """A required cell of the funds total row as words: 全年预算数, 预算执行率分值."""
+    return ("预算执行率" if key in _POINTS else "") + forms.fields_of(kind)[key].label
 
 
 _REQUIRED_COLUMNS = tuple((k, forms.fields_of("project")[f"ind.output.quantity.{k}"].label)
@@ -35,10 +40,11 @@ def required(ctx: Ctx):
             if v is not None and v.cell and v.empty:
                 yield Hit(td, v, f"{label}未填写。", expected=label, key=key)
         scored = td.fam.funds_weight is not None
-        for key, label in _REQUIRED_FUNDS:
+        for key in _REQUIRED_FUNDS:
             v = td.fields.get(key)
-            if not scored and key in ("funds.total.weight", "funds.total.score"):
+            if not scored and key in _POINTS:
                 continue
+            label = _funds_label(td.kind, key)
             if v is not None and v.cell and v.empty and not v.is_formula:
                 yield Hit(td, v, f"{label_of(td)}的{label}未填写。", expected=label, key=key)
         # each 三级指标: the columns its grid has (a rubric row has no target or actual)
@@ -52,7 +58,8 @@ def required(ctx: Ctx):
                           f"三级指标“{i.name or '（无名称）'}”缺少：{'、'.join(lab for _c, lab in missing)}。",
                           expected="、".join(lab for _c, lab in missing), key=f"{i.block}.{col}")
     for td in tables(ctx, "basic"):
-        for key, label in (("staff.authorized", "编制数"), ("staff.actual", "实际在职人数")):
+        for key in ("staff.authorized", "staff.actual"):
+            label = forms.fields_of(td.kind)[key].label
             v = td.fields.get(key)
             if v is not None and v.cell and v.empty:
                 yield Hit(td, v, f"基础数据表的{label}未填写。", expected=label, key=key)
@@ -165,14 +172,19 @@ def _is_instruction(text: str) -> bool:
     return bool(_INSTRUCTION_START.match(t)) and any(w in t for w in _INSTRUCTION_WORDS)
 
 
+def _goal_label(td, col: str) -> str:
+    """A goal cell as words: 年度总体目标的预期目标."""
+    return f"{forms.block_label(td.kind, 'goals')}的{forms.fields_of(td.kind)[f'goals.{col}'].label}"
+
+
 def _free_texts(ctx: Ctx, td) -> list[tuple[str, str, Val]]:
     """(key, label, value) of the table's free-text cells: goals, 偏差原因, text.* blocks."""
     out = []
     for row in td.rows("goals"):
-        for col, label in (("expected", "预期目标"), ("achieved", "实际完成情况")):
+        for col in ("expected", "achieved"):
             v = row.get(col)
             if v is not None:
-                out.append((f"goals.{col}", f"年度总体目标的{label}", v))
+                out.append((f"goals.{col}", _goal_label(td, col), v))
     shared = {id(v) for k, v in td.fields.items() if k.startswith("text.")}
     for i in ctx.inds(td):
         if id(i.get("note")) not in shared:      # a table-wide 偏差原因 text is listed once, below
@@ -206,7 +218,7 @@ def goal_restates(ctx: Ctx):
     for td in tables(ctx, "overall", "project"):
         name = _name_key(td.get("name").text()) if td.kind == "project" else ""
         for row in td.rows("goals"):
-            for col, label in (("expected", "预期目标"), ("achieved", "实际完成情况")):
+            for col in ("expected", "achieved"):
                 v = row.get(col)
                 if v is None or v.empty:
                     continue
@@ -217,7 +229,7 @@ def goal_restates(ctx: Ctx):
                     why = "只重复了项目名称"
                 else:
                     continue
-                yield Hit(td, v if v.cell else None, f"年度总体目标的{label}“{v.text()}”{why}，没有写目标内容。",
+                yield Hit(td, v if v.cell else None, f"{_goal_label(td, col)}“{v.text()}”{why}，没有写目标内容。",
                           expected="目标内容", found=v.text(), key=f"goals.{col}")
 
 
@@ -267,7 +279,8 @@ def qual_target_scale(ctx: Ctx):
             if len(set(grades)) < 3 or _GRADE_FILLER.sub("", _GRADE_RE.sub("", t)):
                 continue
             yield Hit(td, v if v.cell else i.anchor,
-                      f"三级指标“{i.name}”的年度指标值“{t}”列出了评价等级，没有写明要达到哪一等级。",
+                      f"三级指标“{i.name}”的{forms.INDICATOR_COLUMN_LABELS['target']}“{t}”列出了评价等级，"
+                      "没有写明要达到哪一等级。",
                       expected="一个等级或状态", found=t, key=f"{i.block}.target")
 
 
@@ -282,6 +295,7 @@ def name_is_title(ctx: Ctx):
         v = td.get("name")
         t = "".join(v.text().split()).rstrip("。.")
         if t.endswith(_TITLE_ENDINGS):
+            # 项目名称: what the cell should hold, in words (the cell's label is 项目支出名称)
             yield Hit(td, v if v.cell else None, f"项目名称“{v.text()}”是表名，不是项目名称。",
                       expected="项目名称", found=v.text(), key="name")
 
@@ -333,5 +347,6 @@ def review_empty(ctx: Ctx):
     for td in tables(ctx, "overall", "project"):
         rows = [i for i in ctx.inds(td) if "review" in i.row]
         if rows and all(i.row["review"].empty for i in rows):
-            yield Hit(td, rows[0].row["review"], f"{label_of(td)}的复核分列（{len(rows)} 行）都没有填写，待财政部门复核。",
-                      expected="复核分", found=None)
+            review = forms.INDICATOR_COLUMN_LABELS["review"]
+            yield Hit(td, rows[0].row["review"], f"{label_of(td)}的{review}列（{len(rows)} 行）都没有填写，待财政部门复核。",
+                      expected=review, found=None)

@@ -19,7 +19,7 @@ from ... import forms
 from ..findings import INFO, KIND_COMPLETE, KIND_WITHIN, WARNING
 from ...model import TableData, Val
 from ..engine import Ctx, Hit, rule
-from .common import money_cells, amount, money, relation, relations, ZERO
+from .common import checked, col_words, money_cells, amount, money, relation, relations, row_name, ZERO
 
 
 SCALE = Decimal(1000)            # a value this many times its neighbours (or 1/SCALE of them) is flagged
@@ -30,14 +30,6 @@ _EPOCH = date(1899, 12, 30)      # serial 0 of the 1900 date system (serials aft
 # the columns that make one row of comparable amounts, by table kind
 _ROW_COLUMNS = {"overall": ("initial", "budget", "executed"), "project": ("initial", "budget", "executed"),
                 "basic": ("prev_final", "budget", "final", "actual")}
-_COLUMN_LABELS = {"initial": "年初预算数", "budget": "全年预算数", "executed": "全年执行数",
-                  "prev_final": "上年决算数", "final": "本年决算数", "actual": "实际投资"}
-_BASIC_BUDGET = "本年预算数"
-# parts of a total that only a person types (no form relation): (total key, part keys) per column
-_PROJECT_SOURCES = tuple(k for k, _l, _s in forms.PROJECT_FUND_ROWS)
-_BREAKDOWNS = tuple(f"income.{k}" for k, _l, _s in forms.INCOME_ROWS) + tuple(
-    f"expense.{k}" for k, _l, _s in forms.EXPENSE_ROWS)
-_PUBLIC_PARTS = ("office", "utilities", "meetings")
 
 
 def _median(xs: list[Decimal]) -> Decimal:
@@ -127,7 +119,8 @@ def date_as_amount(ctx: Ctx):
             else:
                 msg = (f"金额 {x} 万元是 Excel 的日期序号（{shown}），本表其他金额的中位数只有 "
                        f"{money(t.context([v]))}；日期被当作金额，很可能是把日期填进了金额单元格，请核实。")
-            yield Hit(td, v, msg, expected="金额（万元）", found=f"{x}（{shown}）" if shown else str(x), key=key)
+            yield Hit(td, v, msg, expected=forms.KIND_LABELS[forms.MONEY], found=f"{x}（{shown}）" if shown else str(x),
+                      key=key)
 
 
 # ---------------------------------------------------------------------------
@@ -140,19 +133,24 @@ def _rows(td: TableData) -> Iterator[tuple[str, list[tuple[str, str, Val]]]]:
     for key, v in td.fields.items():
         prefix, _, col = key.rpartition(".")
         if col in cols and forms.column_kind(td.kind, key) == forms.MONEY:
-            fixed.setdefault(prefix, []).append((key, _col_label(td, col), v))
+            fixed.setdefault(prefix, []).append((key, _col_label(td, key), v))
     for prefix, items in fixed.items():
         yield _row_label(td, prefix), items
     for block, rows in td.blocks.items():
         for row in rows:
-            items = [(f"{block}.{c}", _col_label(td, c), v) for c, v in row.items()
+            items = [(f"{block}.{c}", _col_label(td, f"{block}.{c}"), v) for c, v in row.items()
                      if c in cols and forms.column_kind(td.kind, f"{block}.{c}") == forms.MONEY]
             name = row.get("name") or row.get("label")
             yield (name.text() if name is not None and name.text() else forms.block_label(td.kind, block)), items
 
 
-def _col_label(td: TableData, col: str) -> str:
-    return _BASIC_BUDGET if td.kind == "basic" and col == "budget" else _COLUMN_LABELS[col]
+def _col_label(td: TableData, key: str) -> str:
+    """The column of an amount as words (本年决算数, 全年执行数); a 基础数据表 amount outside its three
+    columns by its own label (实际投资)."""
+    col = key.rpartition(".")[2]
+    if td.kind == "basic" and col not in dict(forms.BASIC_COLUMNS):
+        return forms.row_label(forms.fields_of(td.kind)[key].label)
+    return col_words(td.kind, col)
 
 
 def _row_label(td: TableData, prefix: str) -> str:
@@ -183,30 +181,27 @@ def _totals(td: TableData) -> Iterator[tuple[str, str, Val, list[tuple[str, Val]
             elif p in fields:
                 parts.append((p, fields[p]))
         yield _row_label(td, key.rpartition(".")[0]), key, fields[key], parts, True
-    if td.kind == "project":
-        for col in ("initial", "budget", "executed"):
-            total = fields.get(f"funds.total.{col}")
-            if total is None:
-                continue
-            keyed = [(f"funds.{k}.{col}", fields[f"funds.{k}.{col}"]) for k in _PROJECT_SOURCES
-                     if f"funds.{k}.{col}" in fields]
-            yield "年度资金总额", f"funds.total.{col}", total, keyed, True
-            others = [(f"funds.rows.{col}", r[col]) for r in td.rows("funds.rows") if col in r]
-            if others:
-                yield "年度资金总额", f"funds.total.{col}", total, others, False
-    if td.kind == "overall" and "funds.total.executed" in fields:
-        for group in (_BREAKDOWNS[:len(forms.INCOME_ROWS)], _BREAKDOWNS[len(forms.INCOME_ROWS):]):
-            parts = [(k, fields[k]) for k in group if k in fields]
-            if parts:
-                yield "全年执行数", "funds.total.executed", fields["funds.total.executed"], parts, True
+    # typed totals and their typed parts (forms: Field.checks): 年度资金总额 by source, per column, with the
+    # fund-source rows of other families after it; 全年执行数 by 收入性质 and by 支出性质
+    for tkey, s in checked(td, forms.PROJECT_FUNDS_SUM.name):
+        if tkey not in fields:
+            continue
+        name = _row_label(td, tkey.rpartition(".")[0])
+        yield name, tkey, fields[tkey], [(p, fields[p]) for p in s.parts if p in fields], True
+        col = tkey.rpartition(".")[2]
+        others = [(f"funds.rows.{col}", r[col]) for r in td.rows("funds.rows") if col in r]
+        if others:
+            yield name, tkey, fields[tkey], others, False
+    for tkey, s in checked(td, forms.INCOME_SUM.name) + checked(td, forms.EXPENSE_SUM.name):
+        parts = [(p, fields[p]) for p in s.parts if p in fields]
+        if tkey in fields and parts:
+            yield row_name(td, tkey), tkey, fields[tkey], parts, True
     if "funds.total.budget" in fields and td.rows("funds.sources"):
         yield "合计", "funds.total.budget", fields["funds.total.budget"], [("funds.sources.budget", r["budget"])
                                                    for r in td.rows("funds.sources") if "budget" in r], True
-    if td.kind == "basic":
-        for col in ("prev_final", "budget", "final"):
-            if f"public.{col}" in fields:
-                parts = [(f"{k}.{col}", fields[f"{k}.{col}"]) for k in _PUBLIC_PARTS if f"{k}.{col}" in fields]
-                yield "公用经费", f"public.{col}", fields[f"public.{col}"], parts, False
+    for tkey, s in checked(td, partial=True):       # 其中 items: a partial list (公用经费's)
+        if tkey in fields:
+            yield row_name(td, tkey), tkey, fields[tkey], [(p, fields[p]) for p in s.parts if p in fields], False
 
 
 def _times(big: Decimal, small: Decimal) -> str:
@@ -313,7 +308,7 @@ def _anchor(td: TableData) -> Val | None:
 
 
 def _table_words(td: TableData) -> str:
-    return f"项目支出绩效自评表“{td.display_name}”" if td.kind == "project" else td.label
+    return f"{td.label}“{td.display_name}”" if td.kind == "project" else td.label
 
 
 @rule("C-HIDDEN-SHEET", KIND_COMPLETE, WARNING, "附表在隐藏工作表中",

@@ -213,7 +213,7 @@ def qual_band(ctx: Ctx):
 # 偏差原因分析 (deviation notes)
 # ---------------------------------------------------------------------------
 @rule("D-NOTE-DEDUCTED-BLANK", KIND_SCORING, ERROR, "扣分但未填偏差原因",
-      "得分低于分值的指标，必须在“偏差原因分析及改进措施”中写明扣分原因和改进措施。", "RULES A11")
+      f"得分低于分值的指标，必须在“{forms.INDICATOR_COLUMN_LABELS['note']}”中写明扣分原因和改进措施。", "RULES A11")
 def note_deducted_blank(ctx: Ctx):
     tol = ctx.profile.score_tolerance
     for td, i in noted_indicators(ctx):
@@ -297,7 +297,8 @@ def note_low_exec(ctx: Ctx):
 # ---------------------------------------------------------------------------
 # Weights as the table families state them
 # ---------------------------------------------------------------------------
-_LEVEL_NAMES = {-1: "指标总分", 0: "项目权重", 1: "一级指标", 2: "二级指标"}
+# a stated weight's level as words: the indicator columns of the levels (forms), and the grid's total
+_LEVEL_NAMES = {-1: "指标总分", **{lv: forms.INDICATOR_COLUMN_LABELS[f"l{lv}"] for lv in (0, 1, 2)}}
 
 
 @rule("S-WEIGHT-LABEL", KIND_SCORING, ERROR, "标注的分值与其下分值之和不符",
@@ -378,16 +379,17 @@ def level_misplaced(ctx: Ctx):
       "指标平列的表式（重庆）：指标得分 = 指标权重 × 得分系数，得分系数在 0 与 1 之间。", "FAMILIES（重庆部门整体绩效自评表）")
 def score_coef(ctx: Ctx):
     tol = ctx.profile.score_tolerance
+    coef = forms.INDICATOR_COLUMN_LABELS["coef"]
     for td in tables(ctx, "overall", "project"):
         for i in ctx.inds(td):
             if "coef" not in i.row:
                 continue
             w, k, sc = number(i.get("weight")), number(i.row["coef"]), number(i.get("score"))
             if k is not None and not ZERO <= k <= 1:
-                yield Hit(td, i.row["coef"], f"“{i.name}”得分系数 {fmt_value(k)} 不在 0 与 1 之间。",
+                yield Hit(td, i.row["coef"], f"“{i.name}”{coef} {fmt_value(k)} 不在 0 与 1 之间。",
                           expected="0–1", found=fmt_value(k), key=f"{i.block}.coef")
             elif w is not None and k is not None and sc is not None and neq(ctx.profile.round(w * k), sc, tol):
-                yield Hit(td, i.get("score"), f"“{i.name}”指标权重 {fmt_value(w)} × 得分系数 {fmt_value(k)} = "
+                yield Hit(td, i.get("score"), f"“{i.name}”指标权重 {fmt_value(w)} × {coef} {fmt_value(k)} = "
                           f"{fmt_value(ctx.profile.round(w * k))}，表中指标得分为 {fmt_value(sc)}。",
                           expected=fmt_value(ctx.profile.round(w * k)), found=fmt_value(sc), key=f"{i.block}.score")
 

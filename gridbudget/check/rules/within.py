@@ -13,8 +13,9 @@ from ..findings import fmt_value
 from ...model import TableData
 from ..engine import Ctx, Hit, rule
 from ..indicators import money_of
-from .common import (money_cells, amount, BASIC_COLS, checked, count, FUND_COLS, named_blocks, relation, relations, row_label,
-                     row_name, sum_terms, sum_tolerance, HUNDRED, money, neq, number, pct, stated, tables, ZERO)
+from .common import (money_cells, amount, BASIC_COLS, checked, col_words, count, FUND_COLS, named_blocks, relation,
+                     relation_words, relations, row_label, row_name, sum_terms, sum_tolerance, summed, HUNDRED, money,
+                     neq, number, pct, stated, tables, ZERO)
 
 
 # ---------------------------------------------------------------------------
@@ -50,8 +51,8 @@ def _rate_hits(td: TableData, rate_key: str) -> Iterator[Hit]:
 
 
 @rule("W-EXEC-RATE", KIND_WITHIN, ERROR, "执行率计算有误",
-      "执行率 = 全年执行数 ÷ 全年预算数（调整后预算数），不是除以年初预算数。表中填写的执行率按其显示的小数位数四舍五入后，"
-      "应与计算值一致；少保留小数位但数值一致的，只作提示。", "RULES A3、V1")
+      f"{relation_words('overall', 'funds.total.rate')}（调整后预算数），不是除以{col_words('overall', 'initial')}。"
+      "表中填写的执行率按其显示的小数位数四舍五入后，应与计算值一致；少保留小数位但数值一致的，只作提示。", "RULES A3、V1")
 def exec_rate(ctx: Ctx):
     for td in tables(ctx, "overall", "project"):
         for key in relations(td, forms.Ratio):
@@ -59,8 +60,8 @@ def exec_rate(ctx: Ctx):
 
 
 @rule("W-CONTROL-RATE", KIND_WITHIN, ERROR, "控制率计算有误",
-      "基础数据表中：财政供养人员控制率 = 实际在职人数 ÷ 编制数；规模控制率 = 实际规模 ÷ 批复规模；"
-      "投资概算控制率 = 实际投资 ÷ 预算投资。分母为 0 或空时不适用。", "RULES H4、H5")
+      f"基础数据表中：财政供养人员{relation_words('basic', 'staff.rate')}；{relation_words('basic', 'building.area_rate')}；"
+      f"{relation_words('basic', 'building.invest_rate')}。分母为 0 或空时不适用。", "RULES H4、H5")
 def control_rates(ctx: Ctx):
     for td in tables(ctx, "basic"):
         for key in relations(td, forms.Ratio):
@@ -74,7 +75,7 @@ def staff_over(ctx: Ctx):
         a, b = count(td.fields.get("staff.actual")), count(td.fields.get("staff.authorized"))
         if a is not None and b is not None and b > ZERO and a > b:
             yield Hit(td, td.fields.get("staff.actual"), f"{row_name(td, 'staff.actual')} {a} 人超过"
-                      f"{row_name(td, 'staff.authorized')} {b} 人，控制率 {pct(a / b * HUNDRED)}。",
+                      f"{row_name(td, 'staff.authorized')} {b} 人，{row_name(td, 'staff.rate')} {pct(a / b * HUNDRED)}。",
                       expected=f"≤{b}", found=str(a), key="staff.actual")
 
 
@@ -172,23 +173,32 @@ def project_funds_sum(ctx: Ctx):
             yield from _sum_hit(td, total_key, sum_terms(td, sources, amount), ctx.profile.amount_tolerance)
 
 
-@rule("W-SANGONG-SUM", KIND_WITHIN, ERROR, "三公经费与明细不符",
-      "三公经费 = 公务用车购置和维护经费 + 出国经费 + 公务接待；公务用车购置和维护经费 = 公车购置 + 公车运行维护；"
-      "上年决算数、本年预算数、本年决算数三列分别核对。", "RULES V5、D2")
+def _computed(kind: str, name: str) -> str:
+    """The first field of a table computed by the sum of the forms named ``name`` (rule texts word it)."""
+    fields = forms.fields_of(kind)
+    return next(k for k in forms.computed_keys(kind) if getattr(fields[k].relation, "name", None) == name)
+
+
+_SANGONG, _CAR, _PROJECTS = (_computed("basic", n) for n in ("sangong", "car", "projects"))
+_BASIC_COLUMNS_WORDS = "、".join(label for _k, label in BASIC_COLS)
+
+
+@rule("W-SANGONG-SUM", KIND_WITHIN, ERROR, f"{row_label('basic', _SANGONG)}与明细不符",
+      f"{relation_words('basic', _SANGONG)}；{relation_words('basic', _CAR)}；{_BASIC_COLUMNS_WORDS}三列分别核对。",
+      "RULES V5、D2")
 def sangong_sum(ctx: Ctx):
     for td in tables(ctx, "basic"):
-        for key in relations(td, forms.Sum):
-            if key.startswith(("car.", "sangong.")):
-                yield from _total_hits(td, key, ctx.profile.amount_tolerance)
+        for key in summed(td, "sangong", "car"):        # the forms' sums of those names, each column
+            yield from _total_hits(td, key, ctx.profile.amount_tolerance)
 
 
-@rule("W-PROJECTS-TOTAL", KIND_WITHIN, ERROR, "项目支出合计与各项目不符",
-      "基础数据表“项目支出”一行填写了合计数时，应等于其下各项目（含市级专项资金）之和，三列分别核对。", "RULES D1")
+@rule("W-PROJECTS-TOTAL", KIND_WITHIN, ERROR, f"{row_label('basic', _PROJECTS)}合计与各项目不符",
+      f"基础数据表“{row_label('basic', _PROJECTS)}”一行填写了合计数时，应等于其下各项目"
+      f"（含{forms.block_label('basic', 'special_funds')}）之和，三列分别核对。", "RULES D1")
 def projects_total(ctx: Ctx):
     for td in tables(ctx, "basic"):
-        for key in relations(td, forms.Sum):
-            if key.startswith("projects_total."):     # checked when the row states a total
-                yield from _total_hits(td, key, ctx.profile.amount_tolerance, blank_total=False)
+        for key in summed(td, "projects"):             # checked when the row states a total
+            yield from _total_hits(td, key, ctx.profile.amount_tolerance, blank_total=False)
 
 
 def _col_name(td: TableData, key: str) -> str:
@@ -264,7 +274,7 @@ def exec_over(ctx: Ctx):
             b, e = amount(td.fields.get(f"{rk}.budget")), amount(td.fields.get(f"{rk}.executed"))
             if b is not None and e is not None and e > b + tol:
                 yield Hit(td, td.fields.get(f"{rk}.executed"),
-                          f"{rl}的全年执行数 {money(e)} 大于全年预算数 {money(b)}。",
+                          f"{rl}的{col_words(td.kind, 'executed')} {money(e)} 大于{col_words(td.kind, 'budget')} {money(b)}。",
                           expected=f"≤{money(b)}", found=money(e), key=f"{rk}.executed")
 
 
@@ -285,7 +295,8 @@ def budget_adjusted(ctx: Ctx):
         said = (f"只有“{hints[0].name}”的偏差原因“{hints[0].get('note').text()}”提到预算调整" if hints
                 else "表中没有说明调整原因")
         yield Hit(td, td.fields.get("funds.total.budget"),
-                  f"全年预算数 {money(b)} 与年初预算数 {money(a)} 不同（{direction} {money(abs(b - a))}），{said}。",
+                  f"{col_words(td.kind, 'budget')} {money(b)} 与{col_words(td.kind, 'initial')} {money(a)} 不同"
+                  f"（{direction} {money(abs(b - a))}），{said}。",
                   expected=money(a), found=money(b), key="funds.total.budget")
 
 
@@ -310,7 +321,8 @@ def sangong_over(ctx: Ctx):
             label = row_name(td, f"{key}.final")
             b, f = amount(td.fields.get(f"{key}.budget")), amount(td.fields.get(f"{key}.final"))
             if b is not None and f is not None and f > b + tol:
-                yield Hit(td, td.fields.get(f"{key}.final"), f"{label}本年决算数 {money(f)} 超过本年预算数 {money(b)}。",
+                yield Hit(td, td.fields.get(f"{key}.final"), f"{label}{col_words(td.kind, 'final')} {money(f)} 超过"
+                          f"{col_words(td.kind, 'budget')} {money(b)}。",
                           expected=f"≤{money(b)}", found=money(f), key=f"{key}.final")
 
 
@@ -328,8 +340,8 @@ def sangong_increase(ctx: Ctx):
             p = sum((x for x in ps if x is not None), ZERO)
             f = sum((x for x in fs if x is not None), ZERO)
         if f > p + tol:
-            yield Hit(td, td.fields.get("sangong.final"), f"{row_name(td, 'sangong.final')}本年决算数 {money(f)} "
-                      f"比上年决算数 {money(p)} 增加 {money(f - p)}。",
+            yield Hit(td, td.fields.get("sangong.final"), f"{row_name(td, 'sangong.final')}{col_words(td.kind, 'final')} "
+                      f"{money(f)} 比{col_words(td.kind, 'prev_final')} {money(p)} 增加 {money(f - p)}。",
                       expected=f"≤{money(p)}", found=money(f), key="sangong.final")
 
 
@@ -340,8 +352,8 @@ def procurement(ctx: Ctx):
     for td in tables(ctx, "basic"):
         b, f = amount(td.fields.get("procurement.budget")), amount(td.fields.get("procurement.final"))
         if b is not None and f is not None and f > b + tol:
-            yield Hit(td, td.fields.get("procurement.final"), f"{row_name(td, 'procurement.final')}本年决算数 {money(f)} "
-                      f"超过本年预算数 {money(b)}。",
+            yield Hit(td, td.fields.get("procurement.final"), f"{row_name(td, 'procurement.final')}"
+                      f"{col_words(td.kind, 'final')} {money(f)} 超过{col_words(td.kind, 'budget')} {money(b)}。",
                       expected=f"≤{money(b)}", found=money(f), key="procurement.final")
 
 
@@ -356,7 +368,8 @@ def project_no_budget(ctx: Ctx):
                 if f is not None and f > ZERO and (b is None or b.empty):
                     name = row.get("name").text() if row.get("name") else ""
                     yield Hit(td, b if b is not None and b.cell else row.get("final"),
-                              f"项目“{name}”本年决算数 {money(f)}，但没有填本年预算数。",
+                              f"项目“{name}”{col_words(td.kind, 'final')} {money(f)}，但没有填"
+                              f"{col_words(td.kind, 'budget')}。",
                               expected=dict(BASIC_COLS)["budget"], found=None, key=f"{block}.budget")
 
 
@@ -419,18 +432,19 @@ def rate_format(ctx: Ctx):
             if isinstance(v.raw, str):
                 if not _RATE_TEXT.fullmatch(_compact_text(v)):
                     continue    # prose in the rate cell: not a formatting matter
-                msg = f"执行率填的是文字“{v.text()}”（读作 {pct(q.value)}），应填写百分比格式的数字。"
+                msg = f"{col_words(td.kind, 'rate')}填的是文字“{v.text()}”（读作 {pct(q.value)}），应填写百分比格式的数字。"
             else:
-                msg = (f"执行率填的是没有百分比格式的数字 {fmt_value(v.raw)}（读作 {pct(q.value)}），"
+                msg = (f"{col_words(td.kind, 'rate')}填的是没有百分比格式的数字 {fmt_value(v.raw)}（读作 {pct(q.value)}），"
                        f"应设置为百分比格式。")
             yield Hit(td, v, msg, expected="百分比格式的数字", found=v.text(), key=key)
 
 
-_EXEC_NAME = re.compile(r"执行率")
+_FUNDS_SECTIONS = " / ".join(forms.row_label(forms.block_label(k, "funds")) for k in ("project", "overall"))
+_EXEC_NAME = re.compile(r"执行率")      # a word of indicator names as units write them (not the form's label)
 
 
 @rule("W-EXEC-AS-INDICATOR", KIND_WITHIN, INFO, "三级指标重复考核预算执行率",
-      "预算执行率已在“项目资金 / 年度预算申请”一栏按执行率计分（一般 10 分），不应再设为三级指标"
+      f"预算执行率已在“{_FUNDS_SECTIONS}”一栏按执行率计分（一般 10 分），不应再设为三级指标"
       "（如“预算执行率”“资金执行率”），否则重复计分。", "RULES A3")
 def exec_as_indicator(ctx: Ctx):
     for td in tables(ctx, "overall", "project"):
@@ -455,7 +469,7 @@ def actual_as_target(ctx: Ctx):
             if q.error or q.op not in _OP_WORDS:
                 continue
             yield Hit(td, v if v.cell else i.anchor,
-                      f"三级指标“{i.name}”的实际完成值“{v.text()}”带有比较（{_OP_WORDS[q.op]}），"
+                      f"三级指标“{i.name}”的{col_words(td.kind, 'actual')}“{v.text()}”带有比较（{_OP_WORDS[q.op]}），"
                       f"应填写实际达到的数值。", expected="实际数值", found=v.text(), key=f"{i.block}.actual")
 
 
@@ -502,7 +516,8 @@ def quantity_restates_budget(ctx: Ctx):
             if hit is not None:
                 shown = v.text() + (_munit(i) if v.quantity().unit is None and v.amount().unit_seen is None else "")
                 yield Hit(td, v if v.cell else i.anchor,
-                          f"数量指标“{i.name}”的指标值“{shown}”即 {money(x)}，等于本表{hit[1]} {money(hit[0])}，"
+                          f"{forms.LEVEL2_NAMES['quantity']}“{i.name}”的指标值“{shown}”即 {money(x)}，等于本表{hit[1]} "
+                          f"{money(hit[0])}，"
                           f"只是重述预算金额，不是产出数量。",
                           expected="产出数量", found=v.text(), key=f"{i.block}.target")
 
@@ -529,7 +544,8 @@ def cost_actual_budget(ctx: Ctx):
             if x is None or neq(x, b, tol):
                 continue
             yield Hit(td, v if v.cell else i.anchor,
-                      f"成本指标“{i.name}”的实际完成值 {money(x)} 等于全年预算数，而全年执行数只有 {money(e)}："
+                      f"{forms.LEVEL2_NAMES['cost']}“{i.name}”的{col_words(td.kind, 'actual')} {money(x)} 等于"
+                      f"{col_words(td.kind, 'budget')}，而{col_words(td.kind, 'executed')}只有 {money(e)}："
                       f"实际值应是实际支出。", expected=money(e), found=v.text(), key=f"{i.block}.actual")
 
 
@@ -596,7 +612,7 @@ def unit_mismatch(ctx: Ctx):
             for col in ("target", "actual"):
                 q = i.get(col).quantity()
                 if q.value is not None and q.unit in (None, "") and q.value > HUNDRED:
-                    yield Hit(td, i.get(col), f"“{i.name}”名称标明单位为 %，{'年度指标值' if col == 'target' else '实际完成值'}"
+                    yield Hit(td, i.get(col), f"“{i.name}”名称标明单位为 %，{col_words(td.kind, col)}"
                               f"却为 {i.get(col).text()}。", expected="百分比数值", found=i.get(col).text(),
                               key=f"{i.block}.{col}")
                     break
