@@ -1,5 +1,6 @@
 """Indicator grids: one- or two-row headers, the 一级/二级/三级 hierarchy, weights in labels or
-implied, the 总分 row and the family a table is placed in."""
+implied, the 总分 row and the family a table is placed in; and the sections of a template sheet that
+carry other level names (:func:`template_levels`), keyed as the grids key them."""
 
 from __future__ import annotations
 
@@ -115,6 +116,15 @@ def _find_indicator_headers(grid: _Grid, r1: int, r2: int) -> list[tuple[int, in
     return out
 
 
+def _extra_key(extra: dict[str, str], prefix: str, label: str) -> str:
+    """The block key of a level label outside 产出/效益/满意度: ``x1``, ``x2`` … for 一级 (and groups above
+    一级), ``y1`` … for 二级, numbered in the order the table meets them; the same label the same key."""
+    k = extra.get(prefix + label)
+    if k is None:
+        k = extra[prefix + label] = f"{prefix}{sum(1 for x in extra if x.startswith(prefix)) + 1}"
+    return k
+
+
 class _Level:
     """The level labels met so far in an indicator grid, and their stated points."""
 
@@ -151,10 +161,7 @@ def _read_indicators(grid: _Grid, td: TableData, hr: int, top: int, cols: dict[s
     levels = {k: _Level() for k in ("l0", "l1", "l2")}
 
     def extra_key(prefix: str, label: str) -> str:
-        k = extra.get(prefix + label)
-        if k is None:
-            k = extra[prefix + label] = f"{prefix}{sum(1 for x in extra if x.startswith(prefix)) + 1}"
-        return k
+        return _extra_key(extra, prefix, label)
 
     def stated(level: int, name: str, w, r: int, c: int) -> StatedWeight | None:
         if w is None:
@@ -316,3 +323,123 @@ def _imply_weights(td: TableData) -> None:
             row["weight"] = Val(w, sv.sheet, sv.cell, unit=td.unit, implied=True)
 
 
+
+
+# ---------------------------------------------------------------------------
+# Template sheets whose sections carry other level names
+# ---------------------------------------------------------------------------
+def _label_name(v: Val | None) -> tuple[str, Decimal | None]:
+    """A level label cell as (name, points written in it), normalised as the label reader reads labels."""
+    if v is None or v.empty or v.error:
+        return "", None
+    return split_weight(norm(v.raw))
+
+
+def _states(row: dict[str, Val], col: str) -> bool:
+    v = row.get(col)
+    return v is not None and (not v.empty or v.error is not None)
+
+
+def template_levels(td: TableData) -> None:
+    """A template sheet's indicator sections whose 一级 or 二级 label cell names a level outside the form
+    (``gridbudget fill`` writes groups of other level names there: “项目决策（2分）”, “规划（15分）”; a unit may
+    type one over the template's name): their rows re-keyed as the label reader keys rows under such levels
+    (``ind.x1.y1``, ``ind.output.y1``; an unnamed 二级 ``y0``), their labels and stated points moved with them,
+    and the table's family detected from the labels and the columns its rows use.
+
+    A label is a standard level when the label reader would read it as one (the words of
+    :data:`gridbudget.forms.LEVEL1_WORDS`, :func:`level2_key`): a synonym or points typed over the
+    template's name keep the section standard, and a table whose labels are all standard is left as read."""
+    parents = forms.group_parents(td.kind)
+    if not parents:
+        return
+    top = next(p for p, level in parents if level == 1)
+    facts = [v.text() for k, v in td.fields.items() if k.startswith(top + ".") and k.endswith(".label") and not v.empty]
+    extra: dict[str, str] = {}
+    used: set[str] = set()
+    moved = False
+
+    def key(parent: str, prefix: str, name: str, slot: str) -> str:
+        """The label reader's key for a level name (an unnamed level: ``x0`` / ``y0``); a template section
+        or slot of a name (or of none) met before keeps its own key, as it is a group of its own."""
+        k = _extra_key(extra, prefix, name) if name else f"{prefix}0"
+        if f"{parent}.{k}" in used:
+            k = _extra_key(extra, prefix, f"{name}#{slot}")
+        used.add(f"{parent}.{k}")
+        return f"{parent}.{k}"
+
+    def move(block: str, to: str, label: Val | None, name: str, w: Decimal | None,
+             parent: StatedWeight | None) -> list[dict[str, Val]]:
+        """A template block's rows to their key, with the 二级 label and the points stated in it."""
+        rows = td.blocks.pop(block)
+        td.blocks.setdefault(to, []).extend(rows)
+        if name and label is not None and f"{to}.label" not in td.fields:
+            td.fields[f"{to}.label"] = label if w is None else Val(name, label.sheet, label.cell, unit=td.unit)
+        if w is not None and label is not None:
+            sw = StatedWeight(2, name, Val(w, label.sheet, label.cell, unit=td.unit), w, rows=list(rows))
+            td.stated.append(sw)
+            if parent is not None:
+                parent.children.append(sw)
+        return rows
+
+    for l1key, _name, _w, level2 in forms.LEVEL1:
+        sec = f"{top}.{l1key}"
+        own = [f"{sec}.{k2}" for k2, _n2, _s in level2]
+        filled = [b for b in own if td.blocks.get(b)]
+        if not filled:
+            continue
+        label = td.fields.get(f"{sec}.label")
+        name, w = _label_name(label)
+        names = {b: _label_name(td.fields.get(f"{b}.label")) for b in filled}
+        if name:
+            standard = _level1_key(name) is not None
+        else:               # an empty 一级 cell: standard when a 二级 names its 一级 (the label reader infers it)
+            standard = any(n and level2_key(None, n) is not None for n, _w2 in names.values())
+        if standard:
+            for b in filled:
+                n2, w2 = names[b]
+                if n2 and level2_key(None, n2) is not None:
+                    continue
+                move(b, key(sec, "y", n2, b), td.fields.pop(f"{b}.label", None), n2, w2, None)
+                moved = True
+            continue
+        # a 一级 of another name: the whole section, its 二级 labels whatever they say
+        moved = True
+        x = key(top, "x", name, sec)
+        td.fields.pop(f"{sec}.label", None)
+        if name and label is not None:
+            td.fields.setdefault(f"{x}.label", label if w is None else Val(name, label.sheet, label.cell, unit=td.unit))
+        sw1 = None
+        if w is not None and label is not None:
+            sw1 = StatedWeight(1, name, Val(w, label.sheet, label.cell, unit=td.unit), w)
+            td.stated.append(sw1)
+        labels2 = {b: td.fields.pop(f"{b}.label", None) for b in own}
+        rows = []
+        for b in filled:
+            n2, w2 = names[b]
+            rows += move(b, key(x, "y", n2, b), labels2[b], n2, w2, sw1)
+        if sw1 is not None:
+            sw1.rows.extend(rows)
+        if not any(_states(r, c) for r in rows for c in ("target", "actual")):
+            for r in rows:            # scoring criteria (a rubric), not targets: as a grid without these columns
+                r.pop("target", None)
+                r.pop("actual", None)
+    if moved:
+        _template_family(td, top, facts)
+
+
+def _template_family(td: TableData, top: str, facts: list[str]) -> None:
+    """The family of a template table with other level names, by its labels and the columns its rows use.
+    A table whose rows all sit under other 一级 names and state no target or actual is a rubric: the
+    kind's rubric family when its labels name no family."""
+    rows = [(b, r) for b, rs in td.blocks.items() if b.startswith(top + ".") and b.count(".") == 2 for r in rs]
+    if not any(_states(r, c) for _b, r in rows for c in ("target", "actual")):
+        facts.append(families.FACT_NO_TARGET)
+    _place_family(td, facts)
+    if (td.fam.level_weights and families.FACT_NO_TARGET in facts
+            and not any(b.split(".")[1] in forms.LEVEL1_KEYS for b, _r in rows)):
+        rubric = next((f for f in families.FAMILIES if f.kind == td.kind and f.rubric and not f.level_weights), None)
+        if rubric is not None:
+            td.family = rubric.key
+    if not td.fam.note_column and not any(_states(r, "note") for _b, r in rows):
+        td.columns = td.columns - {"note"}      # the family has no 偏差原因 column and no row uses the template's

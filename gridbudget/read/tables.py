@@ -4,7 +4,8 @@ Two strategies, both driven by :mod:`gridbudget.forms`:
 
 * a sheet made from the gridbudget template carries sheet-scoped defined names for
   every field and every block column: it is read through them, so inserted rows,
-  moved blocks and copied project sheets read right;
+  moved blocks and copied project sheets read right; a section whose level cell names another level
+  (项目决策, 规划 … as ``gridbudget fill`` writes such groups) is keyed as the label reader keys it;
 * any other sheet is read by its labels: the official labels (and the synonyms other
   provinces use) locate each table, its header rows and its columns, whatever the
   sheet names, merged cells, spacer rows or extra columns. A sheet may hold several
@@ -29,7 +30,7 @@ from ..model import ReadProblem, Submission, TableData
 from .basic import _read_basic
 from .evaltable import _funds_header, _read_eval_table
 from .grid import _Grid, _YEAR, _is_title, _val, norm, split_weight  # noqa: F401  (norm, split_weight: re-exported)
-from .indicators import _indicator_headers, level2_key  # noqa: F401  (level2_key: re-exported)
+from .indicators import _indicator_headers, level2_key, template_levels  # noqa: F401  (level2_key: re-exported)
 
 
 # ---------------------------------------------------------------------------
@@ -79,6 +80,7 @@ def read_template_sheet(book: Book, sheet: Sheet, kind: str) -> TableData:
             if any(not v.empty or v.error or v.uncomputed for v in row.values()):
                 rows.append(row)
         table.blocks[block] = rows
+    template_levels(table)        # sections renamed to other level names (项目决策, 规划 …): keyed as the label reader keys them
     title = sheet.value(0, 0)
     m = _YEAR.search(str(title or ""))
     table.title_year = int(m.group(1)) if m else None
@@ -198,11 +200,15 @@ def read_book(book: Book) -> Submission:
 
 def _unplaced(sub: Submission, td: TableData) -> None:
     """Rows the family's indicator system cannot place: under an unknown 一级 in a family with
-    standard levels (产出 / 效益 / 满意度). They are reported once and left out of the checks."""
+    standard levels (产出 / 效益 / 满意度). They are reported once and left out of the checks; on a template
+    sheet (sections renamed to other 一级) they are reported and kept (:func:`_renamed_sections`)."""
     unplaced = td.blocks.pop("__unplaced__", [])
     if td.fam.level_weights:
-        for block in [b for b in td.blocks if b.startswith("ind.") and b.count(".") == 2
-                      and b.split(".")[1] not in forms.LEVEL1_KEYS]:
+        others = [b for b in td.blocks if b.startswith("ind.") and b.count(".") == 2 and b.split(".")[1] not in forms.LEVEL1_KEYS]
+        if td.source == "template" and others:
+            _renamed_sections(sub, td, others)
+            return
+        for block in others:
             unplaced.extend(td.blocks.pop(block))
     td.unplaced = len(unplaced)
     if unplaced:
@@ -213,6 +219,22 @@ def _unplaced(sub: Submission, td: TableData) -> None:
             f"{td.label}中有 {len(unplaced)} 个三级指标（如{names or '首行'}）无法归入一级/二级指标"
             "（产出、效益、满意度及其二级指标），这些行未纳入审核，权重与指标完整性也不再判断。",
             anchor.sheet if anchor else td.sheet, anchor.cell if anchor else None))
+
+
+def _renamed_sections(sub: Submission, td: TableData, blocks: list[str]) -> None:
+    """A template table of a family with standard levels whose sections were renamed to other 一级 (a
+    unit's own indicator system typed over the template's names): the rows stay, as written, and are
+    checked row by row (export carries them as groups); the checks by 产出 / 效益 / 满意度 are not made."""
+    rows = [r for b in blocks for r in td.blocks[b]]
+    td.unplaced = len(rows)
+    anchor = next((v for v in rows[0].values() if v.cell), None)
+    levels = "、".join(dict.fromkeys(f"“{td.get(b.rsplit('.', 1)[0] + '.label').text()}”" for b in blocks
+                                     if td.get(b.rsplit(".", 1)[0] + ".label").text()))
+    sub.problems.append(ReadProblem(
+        "indicator_level_unknown",
+        f"{td.label}中有 {len(rows)} 个三级指标写在改为其他一级指标{levels and '（' + levels + '）'}的模板栏目中，"
+        f"不属于产出、效益、满意度指标：这些行照常审核，一级指标权重、分值合计与指标完整性不再按{td.fam.name}判断。",
+        anchor.sheet if anchor else td.sheet, anchor.cell if anchor else None))
 
 
 def _form_unknown(grid: _Grid, r1: int, r2: int) -> ReadProblem:
