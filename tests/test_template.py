@@ -222,3 +222,20 @@ def test_cli_fill_refuses_to_overwrite_input(tmp_path):
     assert res.exit_code == 0 and filled.stat().st_size > 1000
     res = CliRunner().invoke(app, ["template", "-o", str(filled)])   # its own output: replaced
     assert res.exit_code == 0
+
+
+def test_a_projects_only_fill_takes_the_year_of_its_projects():
+    """JSON with project tables only: the blank 基础数据表 and 整体支出自评表 carry the projects' year, not last year."""
+    import io
+    import json as _json
+
+    import openpyxl
+
+    from gridbudget.submission import flatten
+    from gridbudget.write.template import TemplateOptions, build_workbook
+    from helpers import EXAMPLE_JSON
+
+    d = _json.loads(EXAMPLE_JSON.read_text(encoding="utf-8"))
+    flat = flatten({"schema": d["schema"], "projects": d["projects"]})
+    wb = openpyxl.load_workbook(io.BytesIO(build_workbook(TemplateOptions(), flat)))
+    assert wb["整体支出自评表"]["A1"].value.startswith("2024年度") and wb["基础数据表"]["A1"].value.startswith("2024")

@@ -575,7 +575,8 @@ def _write_handout(wb, info: dict[str, Any], items: list[tuple[str, str, str, An
 
 
 def _data_year(data: dict[str, Any]) -> int | None:
-    for part in (data.get("overall"), data.get("basic")):
+    """The year the data states: the overall table's, the basic table's, else the first project's."""
+    for part in (data.get("overall"), data.get("basic"), *(data.get("projects") or [])):
         if part:
             y = parse_year(part.get("__fields__", {}).get("year"))
             if y is not None:

@@ -96,7 +96,8 @@ def cell_problems(ctx: Ctx):
 
 
 @rule("C-LEVEL-UNKNOWN", KIND_COMPLETE, WARNING, "指标无法归入一级/二级指标",
-      "三级指标所在的一级、二级指标名称无法识别（不是产出/效益/满意度及其标准二级指标），这些行没有参加审核。", "RULES A2")
+      "三级指标所在的一级、二级指标名称无法识别（不是产出/效益/满意度及其标准二级指标）：自制表中这些行没有参加审核；"
+      "标准模板中被改成其他名称的一级指标下的行仍参加审核，但不再按产出/效益/满意度的标准分值核对权重。", "RULES A2")
 def level_unknown(ctx: Ctx):
     for td, p in problems(ctx, "indicator_level_unknown"):
         yield Hit(td, None, p.message, sheet=p.sheet, cell=p.cell)
