@@ -119,6 +119,7 @@ def seed():
     return read_submission(EXAMPLE_XLSX)
 
 
+
 def _messages(sub, code):
     return [f.message for f in run_rules(sub) if f.code == code]
 

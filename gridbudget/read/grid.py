@@ -22,8 +22,12 @@ def norm(s: object) -> str:
     """Label text for matching: half-width, no whitespace, no trailing colon."""
     if s is None:
         return ""
-    t = _WS.sub("", normalize_text(str(s)))
-    return t.rstrip(":：")
+    return _norm_text(s if isinstance(s, str) else str(s))
+
+
+@lru_cache(maxsize=16384)        # labels repeat on every sheet and in every workbook of a batch
+def _norm_text(s: str) -> str:
+    return _WS.sub("", normalize_text(s)).rstrip(":：")
 
 
 strip_numbering = forms.strip_numbering

@@ -211,13 +211,24 @@ def _name_key(s: str) -> str:
     return re.sub(r"[\s（）()“”\"'、，,。.：:]", "", s)
 
 
-def money_cells(td: TableData) -> Iterator[tuple[str, Val]]:
-    """Every money cell of a table with its key (fixed fields, then block columns)."""
+def table_cells(td: TableData) -> Iterator[tuple[str, str | None, Val]]:
+    """(key, kind, value) of every cell a table read: fixed fields, then block columns (a block column's
+    key and kind worked out once per block, not per row)."""
+    kind = td.kind
     for key, v in td.fields.items():
-        if forms.column_kind(td.kind, key) == forms.MONEY:
-            yield key, v
+        yield key, forms.column_kind(kind, key), v
     for block, rows in td.blocks.items():
+        cols: dict[str, tuple[str, str | None]] = {}
         for row in rows:
             for col, v in row.items():
-                if forms.column_kind(td.kind, f"{block}.{col}") == forms.MONEY:
-                    yield f"{block}.{col}", v
+                got = cols.get(col)
+                if got is None:
+                    key = f"{block}.{col}"
+                    got = cols[col] = (key, forms.column_kind(kind, key))
+                yield got[0], got[1], v
+
+
+def money_cells(td: TableData) -> Iterator[tuple[str, Val]]:
+    """Every money cell of a table with its key (fixed fields, then block columns)."""
+    money = forms.MONEY
+    return ((key, v) for key, kind, v in table_cells(td) if kind == money)

@@ -11,9 +11,10 @@
 
 from __future__ import annotations
 
+
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ... import forms
 from ..findings import INFO, KIND_COMPLETE, KIND_WITHIN, WARNING
@@ -85,8 +86,10 @@ class _Table:
             return None
         if v.date:
             return "format"
+        if v.unit != "万元" or not DATE_SERIALS[0] <= v.raw <= DATE_SERIALS[1]:
+            return None                   # (compared as it is: most amounts end here, before a Decimal is made)
         x = Decimal(str(v.raw))
-        if v.unit != "万元" or x != x.to_integral_value() or not DATE_SERIALS[0] <= x <= DATE_SERIALS[1]:
+        if x != x.to_integral_value():
             return None
         others = [y for w, y in amounts if w.raw != v.raw]      # (a formula repeating it is not "other")
         if not others or x < DATE_GAP * _median(others):
@@ -126,38 +129,43 @@ def date_as_amount(ctx: Ctx):
 # ---------------------------------------------------------------------------
 # W-AMOUNT-SCALE
 # ---------------------------------------------------------------------------
-def _rows(td: TableData) -> Iterator[tuple[str, list[tuple[str, str, Val]]]]:
-    """(row name, [(key, column label, value)]) of each row of comparable amounts."""
+def _rows(td: TableData) -> Iterator[tuple[Callable[[], str], list[tuple[str, Val]]]]:
+    """(row name, [(key, value)]) of each row of comparable amounts; the name is worded only when asked
+    (a row is flagged), as are the columns (:func:`_col_label`)."""
     cols = _ROW_COLUMNS.get(td.kind, ())
-    fixed: dict[str, list[tuple[str, str, Val]]] = {}
+    fixed: dict[str, list[tuple[str, Val]]] = {}
     for key, v in td.fields.items():
         prefix, _, col = key.rpartition(".")
         if col in cols and forms.column_kind(td.kind, key) == forms.MONEY:
-            fixed.setdefault(prefix, []).append((key, _col_label(td, key), v))
+            fixed.setdefault(prefix, []).append((key, v))
     for prefix, items in fixed.items():
-        yield _row_label(td, prefix), items
+        yield (lambda prefix=prefix: _row_label(td.kind, prefix)), items
     for block, rows in td.blocks.items():
+        keys = {c: f"{block}.{c}" for c in cols}
+        money = {c for c, k in keys.items() if forms.column_kind(td.kind, k) == forms.MONEY}
         for row in rows:
-            items = [(f"{block}.{c}", _col_label(td, f"{block}.{c}"), v) for c, v in row.items()
-                     if c in cols and forms.column_kind(td.kind, f"{block}.{c}") == forms.MONEY]
-            name = row.get("name") or row.get("label")
-            yield (name.text() if name is not None and name.text() else forms.block_label(td.kind, block)), items
+            items = [(keys[c], v) for c, v in row.items() if c in money]
+
+            def name(row=row, block=block) -> str:
+                got = row.get("name") or row.get("label")
+                return got.text() if got is not None and got.text() else forms.block_label(td.kind, block)
+            yield name, items
 
 
-def _col_label(td: TableData, key: str) -> str:
+def _col_label(kind: str, key: str) -> str:
     """The column of an amount as words (本年决算数, 全年执行数); a 基础数据表 amount outside its three
     columns by its own label (实际投资)."""
     col = key.rpartition(".")[2]
-    if td.kind == "basic" and col not in dict(forms.BASIC_COLUMNS):
-        return forms.row_label(forms.fields_of(td.kind)[key].label)
-    return col_words(td.kind, col)
+    if kind == "basic" and col not in dict(forms.BASIC_COLUMNS):
+        return forms.row_label(forms.fields_of(kind)[key].label)
+    return col_words(kind, col)
 
 
-def _row_label(td: TableData, prefix: str) -> str:
+def _row_label(kind: str, prefix: str) -> str:
     if prefix == "funds.total":
         return forms.FUNDS_TOTAL_LABELS[0]
-    f = forms.fields_of(td.kind)
-    for col in _ROW_COLUMNS.get(td.kind, ()):
+    f = forms.fields_of(kind)
+    for col in _ROW_COLUMNS.get(kind, ()):
         if f"{prefix}.{col}" in f:
             label = forms.plain_label(f[f"{prefix}.{col}"].label)
             return label.rsplit("（", 1)[0] if label.endswith("）") else label
@@ -180,13 +188,13 @@ def _totals(td: TableData) -> Iterator[tuple[str, str, Val, list[tuple[str, Val]
                           if b == block or b.startswith(block + ".") for r in rows if col in r]
             elif p in fields:
                 parts.append((p, fields[p]))
-        yield _row_label(td, key.rpartition(".")[0]), key, fields[key], parts, True
+        yield _row_label(td.kind, key.rpartition(".")[0]), key, fields[key], parts, True
     # typed totals and their typed parts (forms: Field.checks): 年度资金总额 by source, per column, with the
     # fund-source rows of other families after it; 全年执行数 by 收入性质 and by 支出性质
     for tkey, s in checked(td, forms.PROJECT_FUNDS_SUM.name):
         if tkey not in fields:
             continue
-        name = _row_label(td, tkey.rpartition(".")[0])
+        name = _row_label(td.kind, tkey.rpartition(".")[0])
         yield name, tkey, fields[tkey], [(p, fields[p]) for p in s.parts if p in fields], True
         col = tkey.rpartition(".")[2]
         others = [(f"funds.rows.{col}", r[col]) for r in td.rows("funds.rows") if col in r]
@@ -221,24 +229,25 @@ def _scale_hits(ctx: Ctx, td: TableData) -> Iterator[Hit]:
         hits.append(Hit(td, v, msg, expected=expected, found=money(amount(v)), key=key))
 
     # the columns of one row
-    for name, items in _rows(td):
-        vals = [(k, lab, v, x) for k, lab, v in items if id(v) not in t.dates and (x := _positive(v)) is not None]
+    for namer, items in _rows(td):
+        vals = [(k, v, x) for k, v in items if id(v) not in t.dates and (x := _positive(v)) is not None]
         if len(vals) < 2:
             continue
         flagged = []
-        for i, (k, lab, v, x) in enumerate(vals):
-            m = _median([y for j, (_k, _l, _v, y) in enumerate(vals) if j != i])
+        for i, (k, v, x) in enumerate(vals):
+            m = _median([y for j, (_k, _v, y) in enumerate(vals) if j != i])
             if x >= SCALE * m or x * SCALE <= m:
                 flagged.append((i, m))
         if len(vals) == 2 and len(flagged) == 2:
             # two columns 1000× apart: the one further from the table's other amounts is the odd one
-            c = t.context([v for _k, _l, v, _x in vals])
-            (a, b) = (vals[0][3], vals[1][3])
+            c = t.context([v for _k, v, _x in vals])
+            (a, b) = (vals[0][2], vals[1][2])
             first = max(a / c, c / a) >= max(b / c, c / b) if c is not None else a >= b
             flagged = [flagged[0] if first else flagged[1]]
         for i, m in flagged:
-            k, lab, v, x = vals[i]
-            others = "、".join(f"{ol} {money(oy)}" for j, (_k, ol, _v, oy) in enumerate(vals) if j != i)
+            k, v, x = vals[i]
+            name, lab = namer(), _col_label(td.kind, k)
+            others = "、".join(f"{_col_label(td.kind, ok)} {money(oy)}" for j, (ok, _v, oy) in enumerate(vals) if j != i)
             if x > m:
                 msg = (f"“{name}”的{lab} {money(x)} 是同一行其他金额（{others}）的 {_times(x, m)} 倍，"
                        f"数量级不一致，可能是把元填成了万元；请核实。")

@@ -242,22 +242,14 @@ def subitems(ctx: Ctx):
 def negative(ctx: Ctx):
     for td in ctx.sub.tables:
         fields = forms.fields_of(td.kind)
-        for key, v in td.fields.items():
+        for key, v in money_cells(td):
             f = fields.get(key)
-            if f is not None and f.kind == forms.MONEY:
-                x = amount(v)
-                if x is not None and x < ZERO:
-                    yield Hit(td, v, f"{f.label.format(year='本', prev_year='上')}为负数（{money(x)}）。",
-                              expected="≥0", found=money(x), key=key)
-        for block, rows in td.blocks.items():
-            for row in rows:
-                for col, v in row.items():
-                    f = fields.get(f"{block}.{col}")
-                    if f is not None and f.kind == forms.MONEY:
-                        x = amount(v)
-                        if x is not None and x < ZERO:
-                            yield Hit(td, v, f"金额为负数（{money(x)}）。", expected="≥0", found=money(x),
-                                      key=f"{block}.{col}")
+            if f is None:
+                continue                    # a column only the label reader fills (as before: not checked here)
+            x = amount(v)
+            if x is not None and x < ZERO:
+                what = f.label.format(year="本", prev_year="上") if key in td.fields else "金额"
+                yield Hit(td, v, f"{what}为负数（{money(x)}）。", expected="≥0", found=money(x), key=key)
 
 
 @rule("W-EXEC-OVER-BUDGET", KIND_WITHIN, WARNING, "执行数超过预算数",
