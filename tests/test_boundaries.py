@@ -324,10 +324,10 @@ CASES = [
      [(WARNING, cell("overall", "ind.output.timeliness.score", 0), "0.00–3.00", "3")]),
     # 130% of the target and more, with nothing said (target ≥100条)
     ("D-NOTE-OVERACHIEVED", [("overall", "ind.output.quantity.actual", "129条", 1)],
-     [(WARNING, cell("project", "ind.output.quantity.note", 0), "<130%或说明原因", "无偏差")],
+     [(WARNING, cell("project", "ind.output.quantity.actual", 0), "<130%或说明原因", "无偏差")],
      [("overall", "ind.output.quantity.actual", "130条", 1)],
-     [(WARNING, cell("overall", "ind.output.quantity.note", 1), "<130%或说明原因", "无偏差"),
-      (WARNING, cell("project", "ind.output.quantity.note", 0), "<130%或说明原因", "无偏差")]),
+     [(WARNING, cell("overall", "ind.output.quantity.actual", 1), "<130%或说明原因", "无偏差"),
+      (WARNING, cell("project", "ind.output.quantity.actual", 0), "<130%或说明原因", "无偏差")]),
     ("D-NOTE-MISSED", [("overall", "ind.satisfaction.service.actual", "95%", 0)], [],
      [("overall", "ind.satisfaction.service.actual", "94.99%", 0)],
      [(WARNING, cell("overall", "ind.satisfaction.service.note", 0), "未达成原因及改进措施", "无偏差")]),

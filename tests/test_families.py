@@ -435,3 +435,17 @@ def test_template_text_in_a_shared_deviation_block_is_reported_once(tmp_path):
     rows[12] = ["偏差大或目标未完成原因分析", "结合自评情况，分析偏差原因（200字以内）"]
     got = [c for c in codes(read_submission(build(tmp_path, rows))) if c[0] == "C-TEMPLATE-TEXT"]
     assert got == [("C-TEMPLATE-TEXT", "warning", "B13")]
+
+
+def test_a_table_wide_deviation_text_must_speak_of_an_overachieved_indicator(tmp_path):
+    """20/80 tables have one 原因分析 text for the whole table: an indicator far above its target
+    (实现产值 12760 against 8000, 160%) is unexplained unless the text speaks of it."""
+    from gridbudget.check.engine import run_rules
+
+    got = [f for f in run_rules(read_submission(build(tmp_path, P2080))) if f.code == "D-NOTE-OVERACHIEVED"]
+    assert [(f.cell, f.severity, f.found) for f in got] == [("F10", "warning", "部分主体不具备扶持条件,资金结余。")]   # text as normalised
+    assert "原因分析中没有提到它" in got[0].message
+    rows = [list(r) for r in P2080]
+    rows[12] = ["偏差大或目标未完成原因分析", "部分主体不具备扶持条件，资金结余；新建加工厂投产，实现产值超过目标。"]
+    said = build(tmp_path, rows, name="said")
+    assert not [f for f in run_rules(read_submission(said)) if f.code == "D-NOTE-OVERACHIEVED"]

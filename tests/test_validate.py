@@ -65,8 +65,8 @@ SEED_EXPECTED = {
     # item 8: 全年预算数 117.98 differs from 年初预算数 120.54
     ("W-BUDGET-ADJUSTED", INFO, cell("overall", "funds.total.budget")),
     # item 9: targets set far below what was achieved
-    ("D-NOTE-OVERACHIEVED", WARNING, cell("project", "ind.output.quantity.note", 0)),
-    ("D-NOTE-OVERACHIEVED", WARNING, cell("overall", "ind.output.quantity.note", 1)),
+    ("D-NOTE-OVERACHIEVED", WARNING, cell("project", "ind.output.quantity.actual", 0)),
+    ("D-NOTE-OVERACHIEVED", WARNING, cell("overall", "ind.output.quantity.actual", 1)),
 }
 # further findings a careful reviewer agrees with (see the closing note of issue 4)
 SEED_FURTHER = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from ... import forms
@@ -249,22 +250,37 @@ def note_missed(ctx: Ctx):
                       expected="未达成原因及改进措施", found=i.get("note").text() or None, key=f"{i.block}.note")
 
 
+def _mentions(text: str, name: str) -> bool:
+    """A table-wide 原因分析 text speaks of this indicator: it holds the indicator's name, or four
+    characters running of it (numbering such as “指标1：” and brackets left out)."""
+    core = re.sub(r"[\s（）()【】\[\]“”\"'、，,。.:：%％]", "", forms.strip_numbering(name))
+    if not core:
+        return False
+    if len(core) <= 4:
+        return core in text
+    return any(core[k:k + 4] in text for k in range(len(core) - 3))
+
+
 @rule("D-NOTE-OVERACHIEVED", KIND_SCORING, WARNING, "大幅超额完成但没有说明",
       "实际完成值达到年度指标值的 130% 及以上（比例可在评分方案中设置），说明目标可能定得过低，应分析原因"
-      "（广西等地系统强制要求填写）。", "RULES A5、A11、DOMAIN 第 9 项")
+      "（广西等地系统强制要求填写）。偏差原因为空或写“无偏差”时提示；全表只有一段原因分析文字（省级 20/80 表）"
+      "而其中没有提到该指标时也提示。问题标在实际完成值上。", "RULES A5、A11、DOMAIN 第 9 项")
 def note_over(ctx: Ctx):
     ratio = ctx.profile.over_ratio
     for td, i in noted_indicators(ctx):
-        if not is_no_deviation(i.get("note").text()):
+        note = i.get("note")
+        shared = note is td.fields.get("text.deviation")        # one 原因分析 text for the whole table
+        if not is_no_deviation(note.text()) and not (shared and not _mentions(note.text(), i.name)):
             continue
         a = assess(i, ctx.profile)
         if over_achieved(a, ctx.profile):
             times = f"约 {a.ratio.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} 倍" if a.ratio >= 2 else pct(a.ratio * HUNDRED, 0)
-            yield Hit(td, i.get("note"),
+            why = "原因分析中没有提到它" if shared and not is_no_deviation(note.text()) else "远超目标却未说明原因"
+            yield Hit(td, i.get("actual"),
                       f"“{i.name}”目标 {i.get('target').text()}，实际 {i.get('actual').text()}（{times}），"
-                      "远超目标却未说明原因，目标可能定得过低。",
-                      expected=f"<{pct(ratio * HUNDRED, 0)}或说明原因", found=i.get("note").text() or None,
-                      key=f"{i.block}.note")
+                      f"{why}，目标可能定得过低。",
+                      expected=f"<{pct(ratio * HUNDRED, 0)}或说明原因", found=note.text() or None,
+                      key=f"{i.block}.actual")
 
 
 @rule("D-NOTE-LOW-EXEC", KIND_SCORING, WARNING, "执行率偏低但没有说明原因",
