@@ -127,7 +127,7 @@ FAMILIES: tuple[Family, ...] = (
         "资金按来源列示、不计分；项目决策、项目管理为评价内容（评分标准），项目绩效为一级、二级、三级指标；"
         "分值写在标签里（“产出指标 40分”“数量指标 15分”），有自评分、复核分两列。如 2 + 13 + 85。",
         markers=("项目决策", "项目管理", "复核分"), rank=3,
-        funds_weight=None, level_weights=(), indicator_total=100, weights="labels",
+        funds_weight=None, level_weights=(), indicator_total=100, weights="labels", note_column=False,
         example=(("项目权重", "评价内容", "", "", "分值", "自评分", "复核分", "", "评价标准及依据"),
                  ("项目权重", "一级指标", "二级指标", "指标名称（三级指标）", "年初指标值", "年终完成值", "自评分", "复核分", "评价标准")),
         sources=("湖北广水市财政预算支出项目绩效目标自评表", "语料 09"),
