@@ -68,7 +68,7 @@ def declaration_book(path: Path, unit: str, department: str, project: str, goals
         ws.cell(r, 2, l1)
         ws.cell(r, 3, l2)
         ws.cell(r, 4, name)
-        m = re.fullmatch(r"([≥≤=]?)([\d.]+)(.*)", target)
+        m = re.fullmatch(r"([≥≤=]?)([\d.]+)(.*)", str(target))
         if not grid2021:
             ws.cell(r, 5, target)
         elif m:
@@ -432,3 +432,23 @@ def test_the_central_2015_declaration_with_medium_term_and_annual_targets_side_b
     assert [(i.block, i.name, i.target) for i in d.indicators] == [
         ("ind.output.quantity", "覆盖网格数", "≥120个"), ("ind.output.quality", "办结率", "≥90%"),
         ("ind.satisfaction.service", "群众满意度", "≥90%")]
+
+
+def test_numeric_targets_and_targets_without_their_unit(tmp_path):
+    """A 指标值 typed as a bare number (95) is recorded as 95.00 and is not “changed” when it comes back as 95;
+    ≥100 typed over ≥120个 (the unit left out) is lowered."""
+    lst = _budget_list(tmp_path / "预算清单.csv")
+    decl = tmp_path / "申报表"
+    decl.mkdir()
+    inds = [("产出指标", "数量指标", "巡查网格数", "≥120个"), ("满意度指标", "服务对象满意度指标", "群众满意度", 95)]
+    declaration_book(decl / "甲.xlsx", "甲单位", "一局", PROJECT, "目标", inds)
+    assert _cli("distribute", str(lst), "--targets", str(decl), "-o", str(tmp_path / "下发")).returncode == 0
+    handed = tmp_path / "下发" / "001-甲单位.xlsx"
+    ws = openpyxl.load_workbook(handed)["项目支出自评表-1"]
+    assert any(c.value == "95" for c in ws["E"])           # as the 申报表 gave it (a 指标值 cell holds text)
+    assert _f(_findings(handed)) == []
+
+    def edit(ws, rows):
+        ws.cell(rows["巡查网格数"], 5).value = "≥100"
+
+    assert [c for c, _s, _x in _f(_findings(_tamper(handed, tmp_path / "b.xlsx", edit)))] == ["F-TARGET-LOWERED"]

@@ -128,7 +128,7 @@ def figure_changed(ctx: Ctx):
                 want = row.values.get("expected", "")
                 got = goals[row.index].get("expected") if row.index < len(goals) else None
                 text = got.text() if got is not None and not got.empty else ""
-                if target_key(text) != target_key(want):
+                if not _same(want, text):
                     hit = Hit(td, got if got is not None and got.cell else None,
                               f"申报的年度目标下发为“{want}”，交回时为“{text or '（空）'}”：年度目标不能由单位修改，"
                               "完成情况请写在“实际完成情况”栏。", expected=want, found=text or None, key="goals.expected")
@@ -138,7 +138,7 @@ def figure_changed(ctx: Ctx):
         for d, ind in _matches(ctx, td, rows)[0]:
             want, got = d.values.get("target", ""), ind.get("target")
             text = got.text() if not got.empty else ""
-            if "target" in d.values and target_key(text) != target_key(want) and not _lowered(ctx, want, text, ind):
+            if "target" in d.values and not _same(want, text) and not _lowered(ctx, want, text, ind):
                 yield Hit(td, got if got.cell else ind.anchor,
                           f"三级指标“{d.name}”的指标值下发为“{want}”，交回时为“{text or '（空）'}”：申报的指标值不能由单位修改。",
                           expected=want, found=text or None, key=f"{ind.block}.target")
@@ -179,6 +179,15 @@ def _matches(ctx: Ctx, td, rows: list[_Declared]):
     return got
 
 
+def _same(handed: str, now: str) -> bool:
+    """A handed-out text and the cell's text now say the same: equal as numbers (the record keeps
+    numbers with two decimals: 95.00 for 95), else equal once normalised (full-width, blanks)."""
+    try:
+        return abs(Decimal(handed) - Decimal(now.replace(",", ""))) < Decimal("0.005")
+    except (InvalidOperation, ValueError):
+        return target_key(now) == target_key(handed)
+
+
 def _lowered(ctx: Ctx, declared: str, now: str, ind) -> bool:
     """The returned 指标值 is easier to reach than the declared one: a smaller number for a ≥ / = target,
     a larger one for a ≤ target, or the direction turned round. Text that cannot be compared is not."""
@@ -188,9 +197,11 @@ def _lowered(ctx: Ctx, declared: str, now: str, ind) -> bool:
     va, vb = a.value, b.value
     if a.unit != b.unit:
         ma, mb = money_of(a), money_of(b)
-        if ma is None or mb is None:
-            return False
-        va, vb = ma, mb
+        if ma is not None and mb is not None:
+            va, vb = ma, mb                   # 50万元 against 400000元
+        elif ma is not None or mb is not None or (a.unit and b.unit):
+            return False                      # units that cannot be compared (次 against 人): changed, not lowered
+        # else one side has no unit (≥120个 against ≥100): the numbers are compared as they are
     bare = "bare_target_cost" if ind.level2_key == "cost" else "bare_target_other"
     op_a = a.op or ctx.profile.get("indicators", bare, ">=")
     op_b = b.op or op_a
