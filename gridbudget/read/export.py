@@ -10,7 +10,8 @@ Each exported value's cell is listed under ``sources``.
 Indicator rows under level names the form has no place for (项目决策, 规划, 履职效能 …; a 二级 outside
 a standard 一级's list) are exported as groups (``ind.other``, ``ind.<一级>.other``: label, points,
 rows; see :data:`gridbudget.forms.OTHER`). A template section whose 一级 (or 二级) name is none of the
-standard ones, as ``gridbudget fill`` writes such groups, is exported as such a group again.
+standard ones, as ``gridbudget fill`` writes such groups, is exported as such a group again (the reader
+re-keys it as the label reader keys such levels).
 """
 
 from __future__ import annotations
@@ -110,11 +111,6 @@ def _stated(td: TableData, levels: tuple[int, ...], name: str | None, rows: list
     return None
 
 
-def _is_level1(name: str) -> bool:
-    t = norm(name)
-    return any(w in t for w, _k in forms.LEVEL1_WORDS)
-
-
 Src = dict[str, str]      # where each value of a group came from, by path relative to the group
 
 
@@ -166,18 +162,17 @@ def _level1_group(td: TableData, label: Val | None, inner: list[tuple[dict[str, 
     return (out, src) if inner else None
 
 
-def export_groups(td: TableData, sources: dict[str, str]) -> tuple[dict[str, list[dict[str, Any]]], set[str]]:
+def export_groups(td: TableData, sources: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
     """The table's indicator rows under level names the form has no place for, as groups by parent key
-    (``ind``: 一级 groups; ``ind.<一级>``: 二级 groups), and the form keys they take over (labels and
-    blocks of a template section renamed to another 一级 or 二级, which are not exported as the form's).
-    Their cells go into ``sources``."""
+    (``ind``: 一级 groups; ``ind.<一级>``: 二级 groups). Their cells go into ``sources``. (A template
+    section renamed to another level is re-keyed by the reader, :func:`gridbudget.read.indicators.template_levels`,
+    and comes here as the label reader's blocks do.)"""
     parents = forms.group_parents(td.kind)
     if not parents:
-        return {}, set()
+        return {}
     top = next(p for p, level in parents if level == 1)
     form_blocks = block_columns(td.kind)
     groups: dict[str, list[dict[str, Any]]] = {}
-    taken: set[str] = set()
 
     def add(parent: str, made: tuple[dict[str, Any], Src] | None) -> None:
         if made is None:
@@ -187,27 +182,6 @@ def export_groups(td: TableData, sources: dict[str, str]) -> tuple[dict[str, lis
         groups[parent].append(g)
         sources.update({at + k: v for k, v in src.items()})
 
-    # template sections renamed: a 一级 of no standard name, or a 二级 of no standard name under a 一级;
-    # on a template sheet (names pre-filled) a name left empty too, as fill writes an unnamed group
-    unnamed = td.source == "template"
-    for sec, level in parents:
-        if level != 2:
-            continue
-        own = [b for b in form_blocks if b.rsplit(".", 1)[0] == sec]
-        filled = [b for b in own if td.blocks.get(b)]
-        label = td.fields.get(f"{sec}.label")
-        name, _w = _name_and_points(label)
-        if filled and (not _is_level1(name) if name else unnamed and label is not None):
-            inner = [g for g in (_level2_group(td, td.fields.get(f"{b}.label"), td.blocks[b]) for b in filled) if g]
-            add(top, _level1_group(td, label, inner, []))
-            taken |= {f"{sec}.label"} | {f"{b}{x}" for b in own for x in ("", ".label")}
-            continue
-        for b in filled:
-            label2 = td.fields.get(f"{b}.label")
-            n2, _w2 = _name_and_points(label2)
-            if level2_key(None, norm(n2)) is None if n2 else unnamed and label2 is not None:
-                add(sec, _level2_group(td, td.fields.get(f"{b}.label"), td.blocks[b]))
-                taken |= {b, f"{b}.label"}
     # blocks the label reader keyed outside the form: ind.x1.y1 (一级 and 二级 of other names),
     # ind.output.y1 (a 二级 of another name under a standard 一级)
     others: dict[str, list[str]] = {}
@@ -222,17 +196,17 @@ def export_groups(td: TableData, sources: dict[str, str]) -> tuple[dict[str, lis
         inner = [g for g in (_level2_group(td, td.fields.get(f"{b}.label"), td.blocks[b]) for b in blocks) if g]
         add(top, _level1_group(td, td.fields.get(f"{top}.{l1}.label"), inner,
                                [r for b in blocks for r in td.blocks[b]]))
-    return groups, taken
+    return groups
 
 
 def export_table(td: TableData) -> tuple[dict[str, Any], dict[str, str]]:
     fields = _table_fields(td.kind)
     flat: dict[str, Any] = {"__fields__": {}, "__blocks__": {}}
     sources: dict[str, str] = {}
-    groups, taken = export_groups(td, sources)
+    groups = export_groups(td, sources)
     for key, entry in fields.items():
         v = td.fields.get(key)
-        if v is None or entry[0].computed or entry[1] is not None or key in taken:
+        if v is None or entry[0].computed or entry[1] is not None:
             continue
         if key.startswith("ind.") and key.endswith(".label"):
             val = _level_label(key, v) if not v.empty else None
@@ -247,7 +221,7 @@ def export_table(td: TableData) -> tuple[dict[str, Any], dict[str, str]]:
     if "year" not in flat["__fields__"] and td.year:
         flat["__fields__"]["year"] = td.year
     for block, columns in block_columns(td.kind).items():
-        rows = td.blocks.get(block, []) if block not in taken else []
+        rows = td.blocks.get(block, [])
         out_rows = []
         for i, row in enumerate(rows):
             out = {}
