@@ -417,6 +417,7 @@ def distribute_cmd(
     force: bool = typer.Option(False, "--force", help=_FORCE_HELP),
     targets: Optional[List[Path]] = typer.Option(None, "--targets", help="绩效目标申报表（文件、文件夹或 .zip，可写多次）："
                                                  "各项目申报的年度目标和绩效指标预填并锁定"),
+    timeout: float = typer.Option(DEFAULT_TIMEOUT, "--timeout", callback=_check_timeout, help=_TIMEOUT_HELP),
 ) -> None:
     """按预算清单为每个单位生成预填的工作簿：单位、年度、主管部门、项目名称和预算数已填好并锁定，隐藏的下发记录带指纹；
     给出 --targets 时，申报的年度目标、三级指标和指标值也预填并锁定。交回后 validate 报告被改动的下发数、
@@ -429,7 +430,7 @@ def distribute_cmd(
     _existing(budget_list, "预算清单")
     notes: list[str] = []
     written = distribute(budget_list, output, year=year, deadline=deadline, force=force, targets=targets or (),
-                         notes=notes)
+                         notes=notes, timeout=timeout)
     for p in written:
         typer.echo(f"已生成：{p}")
     for n in notes:

@@ -227,13 +227,15 @@ def file_name(u: UnitBudget) -> str:
 
 
 def distribute(budget_list: str | Path, out_dir: str | Path, *, year: int | None = None, deadline: str | None = None,
-               force: bool = False, targets: Iterable[str | Path] = (), notes: list[str] | None = None) -> list[Path]:
+               force: bool = False, targets: Iterable[str | Path] = (), notes: list[str] | None = None,
+               timeout: float | None = None) -> list[Path]:
     """Write one pre-filled workbook per unit of ``budget_list`` into ``out_dir``; the paths written.
 
     ``deadline`` (free text, e.g. 2025年3月31日) goes into the 下发说明 of each 填表说明 sheet.
     ``targets``: 绩效目标申报表 files, folders or .zip archives; each project's declared 年度目标 and
     indicators are pre-filled and locked. What could not be used is appended to ``notes`` (Chinese);
-    a 申报表 that cannot be read at all raises InputError (exit 2) before anything is written."""
+    a 申报表 that cannot be read at all (or not within ``timeout`` seconds) raises InputError (exit 2)
+    before anything is written."""
     from .errors import InputError
     from .read.targets import read_targets
     from .write.fsutil import prepare_output
@@ -242,7 +244,7 @@ def distribute(budget_list: str | Path, out_dir: str | Path, *, year: int | None
     units = read_budget_list(budget_list, year)
     targets = [str(t) for t in targets]
     if targets:
-        declarations, problems = read_targets(targets)
+        declarations, problems = read_targets(targets, timeout)        # each file in a worker, under the time limit
         if problems:
             raise InputError("绩效目标申报表无法使用，没有下发：\n" + "\n".join(problems))
         left = match_targets(units, declarations)

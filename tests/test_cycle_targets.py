@@ -452,3 +452,13 @@ def test_numeric_targets_and_targets_without_their_unit(tmp_path):
         ws.cell(rows["巡查网格数"], 5).value = "≥100"
 
     assert [c for c, _s, _x in _f(_findings(_tamper(handed, tmp_path / "b.xlsx", edit)))] == ["F-TARGET-LOWERED"]
+
+
+def test_targets_are_read_in_a_worker_under_the_time_limit(tmp_path):
+    """Each 申报表 is read in a worker process: one that takes too long stops the command with its name (exit 2)."""
+    lst = _budget_list(tmp_path / "预算清单.csv")
+    declaration_book(tmp_path / "慢.xlsx", "甲单位", "一局", PROJECT, "目标", _seed_indicators())
+    proc = _cli("distribute", str(lst), "--targets", str(tmp_path / "慢.xlsx"), "--timeout", "0.001",
+                "-o", str(tmp_path / "下发"))
+    assert proc.returncode == 2 and "慢.xlsx 超过 0.001 秒" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "下发").exists()

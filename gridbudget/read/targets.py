@@ -85,34 +85,45 @@ def _declaration(td: TableData, file: str, blocks: Iterable[str]) -> Declaration
     return d
 
 
-def read_targets(paths: Iterable[str | os.PathLike]) -> tuple[list[Declaration], list[str]]:
-    """The declarations in the given files, folders or .zip archives, and one Chinese line for each
-    input that could not be used (unreadable, or holding no 申报表). Never raises for a bad file."""
-    from ..batch import collect_inputs, payloads, why_missing
+def declarations_job(inp) -> list[Declaration] | str:
+    """The declarations of one input (a file or a zip member), or why it holds none (Chinese).
+    Runs in a worker process (:func:`read_targets`); a ReadError travels back as the user's error."""
     from ..submission import block_columns
     from .book import open_book
-    from .safety import ReadError
     from .tables import read_book
 
+    data = inp.read() if inp.member is not None else None
+    sub = read_book(open_book(inp.name if data is not None else inp.path, data=data))
+    found = [td for td in sub.found if td.fam.declaration]
+    if not found:
+        return f"{inp.name}：没有找到绩效目标申报表（标题应含“绩效目标申报表”或“绩效目标表”）。"
+    return [_declaration(td, Path(inp.name).name, block_columns(td.kind)) for td in found]
+
+
+def read_targets(paths: Iterable[str | os.PathLike], timeout: float | None = None) -> tuple[list[Declaration], list[str]]:
+    """The declarations in the given files, folders or .zip archives, and one Chinese line for each
+    input that could not be used (unreadable, too slow or too large, or holding no 申报表). Each file is
+    read in a worker process under the batch's memory cap and ``timeout`` (seconds, default the
+    commands' default), so one hostile file cannot hang or exhaust the machine. Never raises for a bad file."""
+    from ..batch import collect_inputs, failure, why_missing
+    from ..batch.workers import DEFAULT_TIMEOUT, Failed, Pool
+
+    timeout = DEFAULT_TIMEOUT if timeout is None else timeout
     inputs, missing = collect_inputs([os.fspath(p) for p in paths])
     problems = [why_missing(m) for m in missing]
-    out: list[Declaration] = []
-    for inp, data, exc in payloads(inputs):
+    usable = []
+    for inp in inputs:
         if inp.problem is not None:
             problems.append(f"{inp.name}：{inp.problem}")
-            continue
-        if exc is not None:
-            problems.append(f"{inp.name}：{exc}")
-            continue
-        try:
-            sub = read_book(open_book(inp.name if data is not None else inp.path, data=data))
-        except ReadError as err:
-            problems.append(f"{inp.name}：{err}")
-            continue
-        found = [td for td in sub.found if td.fam.declaration]
-        if not found:
-            problems.append(f"{inp.name}：没有找到绩效目标申报表（标题应含“绩效目标申报表”或“绩效目标表”）。")
-            continue
-        for td in found:
-            out.append(_declaration(td, Path(inp.name).name, block_columns(td.kind)))
+        else:
+            usable.append(inp)
+    out: list[Declaration] = []
+    with Pool(1) as pool:
+        for i, result in pool.run(declarations_job, [(inp,) for inp in usable], timeout):
+            if isinstance(result, Failed):
+                problems.append(failure(usable[i], result, timeout).read_error or f"{usable[i].name}：无法读取。")
+            elif isinstance(result, str):
+                problems.append(result)
+            else:
+                out.extend(result)
     return out, problems
