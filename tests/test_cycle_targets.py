@@ -462,3 +462,14 @@ def test_targets_are_read_in_a_worker_under_the_time_limit(tmp_path):
                 "-o", str(tmp_path / "下发"))
     assert proc.returncode == 2 and "慢.xlsx 超过 0.001 秒" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "下发").exists()
+
+
+def test_a_renamed_indicator_keeps_its_declared_target(handed, tmp_path):
+    _d, files = handed
+
+    def edit(ws, rows):
+        r = rows["群众安全感满意度"]
+        ws.cell(r, 4).value, ws.cell(r, 5).value = "满意度", "≥99%"          # renamed, and its target raised
+
+    got = sorted(c for c, _s, _x in _f(_findings(_tamper(files["001"], tmp_path / "r.xlsx", edit))))
+    assert got == ["F-FIGURE-CHANGED", "F-INDICATOR-RENAMED"]

@@ -135,7 +135,8 @@ def figure_changed(ctx: Ctx):
                     if hit.val is None:
                         hit.sheet, hit.cell = sheet, row.cells.get("expected")
                     yield hit
-        for d, ind in _matches(ctx, td, rows)[0]:
+        matched, renamed, _dropped, _added = _matches(ctx, td, rows)
+        for d, ind in matched + renamed:               # a renamed row's 指标值 is compared with what was declared there
             want, got = d.values.get("target", ""), ind.get("target")
             text = got.text() if not got.empty else ""
             if "target" in d.values and not _same(want, text) and not _lowered(ctx, want, text, ind):
