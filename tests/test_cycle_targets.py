@@ -18,9 +18,8 @@ from gridbudget.read.book import open_book
 from gridbudget.read.explain import read_submission
 from gridbudget.read.tables import read_book
 from gridbudget.read.targets import read_targets
-from gridbudget.write.annotate import EXPLAIN_COLUMN
 from helpers import EXAMPLE_JSON, sha256
-from test_cycle import _unit
+from test_cycle import _unit, explain_every_warning
 
 SEED = json.loads(EXAMPLE_JSON.read_text(encoding="utf-8"))
 SEED_PROJECT = SEED["projects"][0]
@@ -330,16 +329,8 @@ def season(handed):
 
     _tamper(filled["001"], inbox / "001-甲单位.xlsx", lower)
     (inbox / "002-乙单位.xlsx").write_bytes(filled["002"].read_bytes())
-    copy = d / "003-审核.xlsx"
-    proc = _cli("validate", str(filled["003"]), "--annotate", str(copy))
-    assert proc.returncode in (0, 1), proc.stderr
-    wb = openpyxl.load_workbook(copy)
-    ws = wb["审核结果"]
-    header = next(r for r in range(1, 60) if ws.cell(r, 1).value == "序号")
-    for r in range(header + 1, ws.max_row + 1):
-        if ws.cell(r, 2).value == "警告":
-            ws.cell(r, EXPLAIN_COLUMN).value = f"丙单位说明：{ws.cell(r, 3).value}"
-    wb.save(inbox / "003-丙单位-交回.xlsx")
+    explain_every_warning(filled["003"], d / "003-审核.xlsx", inbox / "003-丙单位-交回.xlsx",
+                          lambda _r, code: f"丙单位说明：{code}")
     lst = d / "预算清单.csv"
     js = d / "汇总.json"
     proc = _cli("summarize", str(inbox), "--units", str(lst), "-o", str(js), "--format", "json")
