@@ -464,3 +464,22 @@ def test_a_renamed_indicator_keeps_its_declared_target(handed, tmp_path):
 
     got = sorted(c for c, _s, _x in _f(_findings(_tamper(files["001"], tmp_path / "r.xlsx", edit))))
     assert got == ["F-FIGURE-CHANGED", "F-INDICATOR-RENAMED"]
+
+
+def test_the_bundled_cycle_example_as_the_readme_runs_it(tmp_path):
+    """examples/cycle: the seed unit's budget list and 申报表 → distribute --targets → fill --into with the seed's
+    data → validate: the seed's own findings, no F- finding; summarize with the budget list as --units."""
+    ex = Path(__file__).resolve().parents[1] / "examples"
+    proc = _cli("distribute", str(ex / "cycle" / "预算清单.csv"), "--year", "2024", "--targets", str(ex / "cycle" / "申报表"),
+                "-o", str(tmp_path / "下发"))
+    assert proc.returncode == 0 and "提示" not in proc.stderr, proc.stderr        # every target placed
+    (handed,) = (tmp_path / "下发").iterdir()
+    ws = openpyxl.load_workbook(handed)["项目支出自评表-1"]
+    names = {c.value for c in ws["D"] if c.value}
+    assert {"推动网格信息应用", "群众安全感满意度"} <= names
+    filled = tmp_path / "收件箱" / "君山.xlsx"
+    assert _cli("fill", str(ex / "junshan-2024.json"), "--into", str(handed), "-o", str(filled)).returncode == 0
+    findings = _findings(filled)
+    assert _f(findings) == [] and not [f for f in findings if f["severity"] == ERROR]
+    proc = _cli("summarize", str(filled.parent), "--units", str(ex / "cycle" / "预算清单.csv"), "-o", str(tmp_path / "汇总.xlsx"))
+    assert "单位状态：待说明 1。" in proc.stderr
