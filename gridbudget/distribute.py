@@ -332,10 +332,9 @@ def fill_into(data_path: str | Path, into: str | Path, output: str | Path, *, fo
     """Write ``output``: the handed-out workbook ``into`` with the unit's JSON data filled in, the
     handed-out figures, goals and indicators kept (and still locked), the 下发信息 record and its
     fingerprint carried over. Returns Chinese notes on data that was not written (a handed-out value)."""
-    import re as _re
-
     from .errors import UsageError
     from .read.explain import read_submission
+    from .read.handout import parse_row_key
     from .read.export import export_table
     from .read.targets import name_key
     from .submission import _decimals, flatten, flatten_table, load_json, place_groups
@@ -353,11 +352,11 @@ def fill_into(data_path: str | Path, into: str | Path, output: str | Path, *, fo
                          "其他情况请直接 gridbudget fill 数据.json -o 输出.xlsx。")
     fixed: dict[str, dict[str, str]] = {}
     rows: dict[str, dict[str, dict[int, set[str]]]] = {}
-    key_re = _re.compile(r"^(?P<block>[^\[\]]+)\[(?P<index>\d+)\]\.(?P<col>\w+)$")
     for item in h.items:
-        m = key_re.match(item.key)
-        if m:
-            rows.setdefault(item.sheet, {}).setdefault(m["block"], {}).setdefault(int(m["index"]), set()).add(m["col"])
+        parsed = parse_row_key(item.key)
+        if parsed is not None:
+            block, index, col = parsed
+            rows.setdefault(item.sheet, {}).setdefault(block, {}).setdefault(index, set()).add(col)
         else:
             fixed.setdefault(item.sheet, {})[item.key] = item.value
 

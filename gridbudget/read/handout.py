@@ -10,12 +10,27 @@ opened (the sheet is then left out of the tables); the F- rules
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .book import Book, Sheet
 
 HANDOUT_SHEET = "gb_下发信息"       # the very hidden sheet (written by gridbudget.write.template)
 INFO_KEYS = ("单位编码", "单位名称", "主管部门", "年度", "模板版本", "下发日期", "交回截止日期", "指纹")
+
+
+_ROW_KEY = re.compile(r"^(?P<block>[^\[\]]+)\[(?P<index>\d+)\]\.(?P<col>\w+)$")
+
+
+def row_key(block: str, index: int, col: str) -> str:
+    """The record's key of a handed-out cell in a repeated row: ``ind.output.quantity[0].target``."""
+    return f"{block}[{index}].{col}"
+
+
+def parse_row_key(key: str) -> tuple[str, int, str] | None:
+    """(block, row index, column) of a repeated row's record key; None for a fixed field's key."""
+    m = _ROW_KEY.match(key)
+    return (m["block"], int(m["index"]), m["col"]) if m else None
 
 
 @dataclass

@@ -20,7 +20,7 @@ from ..forms import Field, Placed, Put, Table, a1, col_letter, defined_name, lay
 from . import style as _style
 from .fsutil import atomic_write_bytes
 from ..model import parse_year
-from ..read.handout import HANDOUT_SHEET     # the very hidden sheet of a handed-out workbook
+from ..read.handout import HANDOUT_SHEET, row_key     # the very hidden sheet of a handed-out workbook
 
 # The font and fills are the shared ones (declared once in write/style.py, hex RGB without '#').
 FONT = _style.FONT
@@ -216,7 +216,7 @@ class _SheetWriter:
                   and self._is_given(fld, block[0] if block else None))
         if handed:
             style = "given"
-            key = f"{block[0]}[{block[1]}].{fld.key}" if block else fld.key
+            key = row_key(block[0], block[1], fld.key) if block else fld.key
             self.handed.append((a1(row, it.col), key, value))
         fmt = self.fmt.get(style, kind, "center" if (last_row is not None and last_row > row) else None,
                            editable=fld is not None and not fld.computed and not handed)

@@ -14,12 +14,11 @@ the bureau. A profile may change any severity (``[rules]``).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from ... import forms
-from ...read.handout import HANDOUT_SHEET
+from ...read.handout import HANDOUT_SHEET, parse_row_key
 from ...read.targets import target_key
 from ...read.values import parse_quantity
 from ..engine import Ctx, Hit, rule
@@ -29,7 +28,6 @@ from ..indicators import money_of
 HANDOUT_CODES = ("F-FIGURE-CHANGED", "F-TABLE-MISSING", "F-RECORD-CHANGED", "F-INDICATOR-DROPPED",
                  "F-INDICATOR-RENAMED", "F-INDICATOR-ADDED", "F-TARGET-LOWERED", "F-TABLE-ADDED")
 _SOURCE = "下发记录（gridbudget distribute）"
-_ROW_KEY = re.compile(r"^(?P<block>[^\[\]]+)\[(?P<index>\d+)\]\.(?P<col>\w+)$")
 
 
 def _handout(ctx: Ctx):
@@ -80,12 +78,12 @@ def _rows(h) -> dict[str, list[_Declared]]:
     """The handed-out repeated rows by sheet, in record order."""
     out: dict[tuple[str, str, int], _Declared] = {}
     for item in h.items:
-        m = _ROW_KEY.match(item.key)
-        if m is None:
+        parsed = parse_row_key(item.key)
+        if parsed is None:
             continue
-        k = (item.sheet, m["block"], int(m["index"]))
-        row = out.setdefault(k, _Declared(item.sheet, m["block"], int(m["index"]), {}, {}))
-        row.cells[m["col"]], row.values[m["col"]] = item.cell, item.value
+        block, index, col = parsed
+        row = out.setdefault((item.sheet, block, index), _Declared(item.sheet, block, index, {}, {}))
+        row.cells[col], row.values[col] = item.cell, item.value
     by_sheet: dict[str, list[_Declared]] = {}
     for row in out.values():
         by_sheet.setdefault(row.sheet, []).append(row)
@@ -101,7 +99,7 @@ def figure_changed(ctx: Ctx):
     if h is None:
         return
     for item in h.items:
-        if _ROW_KEY.match(item.key):
+        if parse_row_key(item.key) is not None:
             continue                                   # repeated rows: below and in the indicator rules
         tables = _tables(ctx, item.sheet)
         if not tables:
