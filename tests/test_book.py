@@ -453,6 +453,72 @@ def test_raw_merges_protection_names(tmp_path: Path):
     assert s2.names == {}
 
 
+_DV = ('<dataValidations count="1"><dataValidation type="list" allowBlank="1" sqref="B4">'
+       '<formula1>"达成,部分达成,未达成"</formula1></dataValidation></dataValidations>')
+_EXT = ('<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" xmlns:x14="http://schemas.microsoft.com/'
+        'office/spreadsheetml/2009/9/main"><x14:dataValidations count="0"/></ext></extLst>')
+
+
+def _book_tuple(path: Path):
+    b = open_book(path)
+    return (b.names, b.has_formulas, [(s.name, s.cells, s.merged, s.names, s.protected, s.state) for s in b.sheets])
+
+
+@pytest.mark.parametrize("tail, names", [
+    (_DV + _EXT, dn("甲", "'基础数据表'!$B$4") + dn("乙", "基础数据表!$C$3", 0)),
+    # LibreOffice writes the attributes in another order: the name table is read by lxml
+    (_DV, '<definedName function="false" hidden="false" localSheetId="0" name="丙" vbProcedure="false">'
+          "基础数据表!$B$4</definedName>"),
+    # an entity in the name table, a comment in the drop-downs hiding a closing tag, two extLst
+    (_DV.replace("</dataValidations>", "<!-- </dataValidations> --></dataValidations>") + _EXT + _EXT,
+     dn("丁&戊", "'基础数据表'!$B$4")),
+])
+def test_unused_parts_cut_out_read_the_same(tmp_path: Path, monkeypatch, tail, names):
+    """Drop-down lists, extensions and the name table are cut out of the bytes before lxml parses
+    them (:func:`gridbudget.read.ooxml._cut`): the book is the same as parsed whole."""
+    from gridbudget.read import ooxml
+
+    body = sheet_data('<row r="4"><c r="B4" t="inlineStr"><is><t>达成</t></is></c>'
+                      '<c r="C4"><f>1+1</f><v>2</v></c></row>',
+                      '<sheetProtection sheet="1"/><mergeCells count="1"><mergeCell ref="A1:B2"/></mergeCells>'
+                      + tail)
+    path = raw_xlsx(tmp_path / "cut.xlsx", [("基础数据表", body)], names=names)
+    cut = _book_tuple(path)
+    monkeypatch.setattr(ooxml, "_cut", lambda raw, tag: (raw, None))
+    assert _book_tuple(path) == cut
+    assert cut[2][0][1][(3, 1)].value == "达成" and cut[2][0][2] == [(0, 0, 1, 1)]
+    assert cut[0] or cut[2][0][3]                     # the names were read
+
+
+def test_cut_and_name_table_shapes():
+    from gridbudget.read.ooxml import _cut, _defined_names
+
+    raw = b'<a><b/><dataValidations count="1"><x/></dataValidations><c/></a>'
+    assert _cut(raw, b"dataValidations") == (b"<a><b/><c/></a>",
+                                             b'<dataValidations count="1"><x/></dataValidations>')
+    for kept in (raw.replace(b"<c/>", b"<dataValidations><y/></dataValidations>"),     # twice
+                 raw.replace(b"<x/>", b"<!-- x -->"),                                      # a comment
+                 b"<a><dataValidations/></a>", b"<a><dataValidationsX></dataValidationsX></a>"):
+        assert _cut(kept, b"dataValidations") == (kept, None)
+    part = ('<definedNames><definedName name="甲" localSheetId="1">\'表\'!$B$4</definedName>'
+            '<definedName name="乙" hidden="1">表!$C$3</definedName></definedNames>').encode()
+    assert _defined_names(part) == [("甲", "1", "'表'!$B$4"), ("乙", None, "表!$C$3")]
+    assert _defined_names(part.replace(b"</definedNames>", b"<!-- c --></definedNames>")) is None
+    assert _defined_names(part.replace(b'name="\xe4\xb9\x99" hidden="1"', b'hidden="1" name="x"')) is None
+    assert _defined_names(part.replace(b"$C$3", b"$C$3&amp;")) is None
+
+
+def test_cut_leaves_broken_xml_to_the_parser(tmp_path: Path):
+    """A cut that would hide a broken part does not: outside the unused elements a broken sheet is
+    still reported as broken; a broken drop-down list alone (never read) is not."""
+    broken_cells = sheet_data('<row r="1"><c r="A1"><v>1</v></row>', _DV)
+    with pytest.raises(ReadError) as exc:
+        open_book(raw_xlsx(tmp_path / "a.xlsx", [("表", broken_cells)]))
+    assert exc.value.code == "corrupt"
+    broken_dv = sheet_data('<row r="1"><c r="A1"><v>1</v></c></row>', _DV.replace("</formula1>", ""))
+    assert open_book(raw_xlsx(tmp_path / "b.xlsx", [("表", broken_dv)])).sheets[0].cells[(0, 0)].value == 1
+
+
 def test_strict_namespace_and_xlsm(tmp_path: Path):
     rows = '<row r="1"><c r="A1" t="s" s="1"><v>0</v></c><c r="B1"><f>A1</f><v>7</v></c></row>'
     book = open_book(raw_xlsx(tmp_path / "strict.xlsx", [("S", sheet_data(rows))],

@@ -341,9 +341,9 @@ def process_one(inp: Input, profile: Any = None, data: bytes | None = None,
             from ..read.safety import _read_input
 
             data = _read_input(inp.path, inp.name, MAX_MEMBER_BYTES)
-        res.sha256 = hashlib.sha256(data).hexdigest()
         profile = profile if isinstance(profile, Profile) else load_profile(profile)
         sub, explanations = read_submission(inp.name, data=data)
+        res.sha256 = sub.sha256          # of these bytes: the reader hashed them
         findings = run_rules(sub, profile, file=inp.name)
         apply_explanations(findings, explanations)
         score = score_submission(sub, profile)
@@ -386,6 +386,8 @@ def process_one(inp: Input, profile: Any = None, data: bytes | None = None,
             res.department = next((p["department"] for p in res.projects if p["department"]), "")
     except ReadError as exc:
         res.read_error, res.read_error_code = exc.message, exc.code
+        if data is not None:
+            res.sha256 = hashlib.sha256(data).hexdigest()
     if res.read_error_code:
         res.advice = ADVICE.get(res.read_error_code, "")
     res.seconds = time.perf_counter() - t0

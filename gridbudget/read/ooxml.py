@@ -10,7 +10,7 @@ from functools import lru_cache
 from ..forms.cells import col_letter
 from .workbook import Book, Cell, Sheet
 from .limits import MAX_CELLS, MAX_SHEET_XML
-from .safety import _err, MAX_COL, MAX_ROW, _parse_xml, _Zip
+from .safety import _err, _has_doctype, MAX_COL, MAX_ROW, _parse_xml, ReadError, _Zip
 from .numfmt import _BUILTIN_FMT, BUILTIN_DATE_FMT, format_info, is_date_format
 
 
@@ -63,6 +63,61 @@ def _true(v: str | None, default: bool) -> bool:
     if v is None:
         return default
     return v.strip().lower() in ("1", "true", "on")
+
+
+# ---------------------------------------------------------------------------
+# Parts of the XML the reader never uses, cut out before lxml builds a tree of them
+# ---------------------------------------------------------------------------
+
+# a sheet's drop-down lists and input prompts (a quarter of a template sheet's bytes) and its
+# extensions; a workbook's name table is read from its bytes (:func:`_defined_names`)
+_UNUSED_SHEET_PARTS = (b"dataValidations", b"extLst")
+
+
+def _cut(raw: bytes, tag: bytes) -> tuple[bytes, bytes | None]:
+    """(``raw`` without its one ``<tag …>…</tag>`` element, that element); (``raw``, None) when the
+    element is absent, repeated, empty-tagged or holds anything but elements and text."""
+    start = raw.find(b"<" + tag)
+    if start < 0 or raw[start + len(tag) + 1 : start + len(tag) + 2] not in (b" ", b">"):
+        return raw, None
+    close = b"</" + tag + b">"
+    end = raw.find(close, start)
+    if end < 0 or raw.find(b"<" + tag, start + 1) >= 0 or raw.find(close, end + 1) >= 0:
+        return raw, None
+    end += len(close)
+    part = raw[start:end]
+    if b"<!" in part or b"<?" in part:
+        return raw, None           # a comment or CDATA could hide the tags: leave it to the parser
+    return raw[:start] + raw[end:], part
+
+
+# <definedName> as Excel, WPS and openpyxl write it (a template's name table holds hundreds)
+_DEFINED_NAME = re.compile(rb'<definedName name="([^"<>&]*)"(?: localSheetId="([0-9]{1,5})")?(?: hidden="[a-z01]*")?'
+                           rb'>([^<&]*)</definedName>')
+
+
+def _defined_names(part: bytes) -> list[tuple[str, str | None, str]] | None:
+    """(name, localSheetId or None, reference text) of each entry of a <definedNames> element cut out
+    of workbook.xml (UTF-8); None unless every entry has the usual shape, for lxml to read it."""
+    if b"&" in part:
+        return None
+    found = _DEFINED_NAME.findall(part)
+    if len(found) != part.count(b"<definedName ") or part.count(b"<") != 2 * len(found) + 2:
+        return None
+    try:
+        return [(n.decode(), local.decode() if local else None, text.decode()) for n, local, text in found]
+    except UnicodeDecodeError:
+        return None
+
+
+def _utf8(raw: bytes) -> bool:
+    """The XML declaration names no encoding, or UTF-8."""
+    head = raw[:200].lower()
+    i = head.find(b"encoding")
+    if i < 0:
+        return True
+    decl = head[i + 8 : i + 20].replace(b" ", b"").replace(b"'", b'"')
+    return decl.startswith((b'="utf-8"', b'="utf8"'))
 
 
 # ---------------------------------------------------------------------------
@@ -243,6 +298,18 @@ class _OoxmlReader:
             return None
         return _parse_xml(raw, self.file, self.name, part)
 
+    def xml_without(self, raw: bytes, part: str, cut: bytes):
+        """``raw`` parsed with the unused elements cut out; parsed whole when that does not parse (the
+        cut went wrong), so a broken part is reported as it is."""
+        if _has_doctype(raw):
+            raise _err("unsafe", self.file, self.name, f"，部件 {part}")
+        if cut is not raw:
+            try:
+                return _parse_xml(cut, self.file, self.name, part)
+            except ReadError:
+                pass
+        return _parse_xml(raw, self.file, self.name, part)
+
     def rels(self, part: str) -> dict[str, tuple[str, str]]:
         d, b = posixpath.split(part)
         root = self.xml(posixpath.join(d, "_rels", b + ".rels"))
@@ -257,7 +324,13 @@ class _OoxmlReader:
         return out
 
     def read(self, wb_part: str) -> Book:
-        root = self.xml(wb_part)
+        raw = self.z.read(wb_part)
+        cut, part = _cut(raw, b"definedNames") if _utf8(raw) else (raw, None)
+        defined = _defined_names(part) if part is not None else None
+        if defined is None:
+            cut = raw
+        root = self.xml_without(raw, wb_part, cut)
+        del raw, cut, part
         ns = _ns_of(root.tag)
         if root.tag != ns + "workbook":
             raise _err("corrupt", self.file, self.name, "（缺少工作簿结构）")
@@ -295,9 +368,14 @@ class _OoxmlReader:
                 sh.skipped = f"工作表内容 {info.file_size / 2**20:.0f} MB，超过 {MAX_SHEET_XML // 2**20} MB，未读取"
                 target = None
             if target is not None:
-                sroot = self.xml(target)
-                if sroot is None:
+                raw = self.z.read(target)
+                if raw is None:
                     raise _err("corrupt", self.file, self.name, f"（工作表“{sname}”的内容缺失）")
+                cut = raw
+                for tag in _UNUSED_SHEET_PARTS:
+                    cut = _cut(cut, tag)[0]
+                sroot = self.xml_without(raw, target, cut)
+                del raw, cut
                 self.fill_sheet(sh, sroot)
                 del sroot
                 cells += len(sh.cells)
@@ -306,20 +384,20 @@ class _OoxmlReader:
             sheets.append(sh)
 
         names: dict[str, tuple[str, int, int, int, int]] = {}
-        dn = _child(root, ns + "definedNames")
-        for el in (dn if dn is not None else ()):
-            if el.tag != ns + "definedName":
+        if defined is None:
+            dn = _child(root, ns + "definedNames")
+            tag = ns + "definedName"
+            defined = [(el.get("name") or "", el.get("localSheetId"), el.text or "")
+                       for el in (dn if dn is not None else ()) if el.tag == tag]
+        for nm, local, text in defined:
+            if not nm or nm[:6].lower() == "_xlnm.":
                 continue
-            nm = el.get("name") or ""
-            if not nm or nm.lower().startswith("_xlnm."):
-                continue
-            parsed = parse_name_target(el.text or "")
+            parsed = parse_name_target(text)
             if parsed is None:
                 continue
             tsheet, rng = parsed
             if tsheet not in sheet_names:
                 continue
-            local = el.get("localSheetId")
             if local is not None:
                 try:
                     idx = int(local)
