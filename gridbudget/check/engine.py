@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from .. import forms
 from .findings import ERROR, Finding, Report
 from ..model import Submission, TableData, Val
 from ..score.profile import Profile, load_profile
@@ -72,6 +73,7 @@ class Ctx:
     previous: Submission | None = None
     report: str | None = None          # the report's text, when given (report prose vs tables)
     _inds: dict | None = None
+    _cells: dict | None = None
 
     def inds(self, td: TableData) -> list:
         """The table's 三级指标 rows, listed once per validation run."""
@@ -81,6 +83,27 @@ class Ctx:
         if got is None or got[0] is not td:
             got = self._inds[id(td)] = (td, td.indicators())
         return got[1]
+
+    def cells(self, td: TableData) -> list[tuple[str, str | None, Val]]:
+        """(key, kind, value) of every cell the table read (:func:`.rules.common.table_cells`), listed
+        once per validation run: several rules walk them all."""
+        return self._table_cells(td)[1]
+
+    def money(self, td: TableData) -> list[tuple[str, Val]]:
+        """(key, value) of every money cell of the table, in the order of :meth:`cells`."""
+        return self._table_cells(td)[2]
+
+    def _table_cells(self, td: TableData) -> tuple:
+        if self._cells is None:
+            self._cells = {}
+        got = self._cells.get(id(td))
+        if got is None or got[0] is not td:
+            from .rules.common import table_cells
+
+            cells = list(table_cells(td))
+            money = forms.MONEY
+            got = self._cells[id(td)] = (td, cells, [(key, v) for key, kind, v in cells if kind == money])
+        return got
 
 
 def _finding(rule_: Rule, hit: Hit, file: str, severity: str) -> Finding:

@@ -9,7 +9,7 @@ from ..findings import ERROR, INFO, KIND_COMPLETE, WARNING
 from ...model import Val
 from ..engine import Ctx, Hit, rule
 from ...forms.cells import parse_a1
-from .common import label_of, problems, _level1_rows, _name_key, table_cells, tables
+from .common import label_of, problems, _level1_rows, _name_key, tables
 
 
 # ---------------------------------------------------------------------------
@@ -74,7 +74,7 @@ _READERS = {forms.MONEY: Val.amount, forms.WEIGHT: Val.number, forms.SCORE: Val.
       "请改为明确的数字（金额单元格不要加“万元”以外的文字）。", "RULES V15")
 def unreadable(ctx: Ctx):
     for td in ctx.sub.tables:
-        for key, kind, v in table_cells(td):
+        for key, kind, v in ctx.cells(td):
             reader = _READERS.get(kind)
             if reader is None or v.empty or v.error or v.uncomputed or v.implied:
                 continue

@@ -63,16 +63,16 @@ def _table(ctx: Ctx, td: TableData) -> "_Table":
     memo = ctx.__dict__.setdefault("_plausible", {})
     got = memo.get(id(td))
     if got is None or got.td is not td:
-        got = memo[id(td)] = _Table(td)
+        got = memo[id(td)] = _Table(ctx, td)
     return got
 
 
 class _Table:
     """One table's money cells, read once: which are dates, what the rest amount to."""
 
-    def __init__(self, td: TableData):
+    def __init__(self, ctx: Ctx, td: TableData):
         self.td = td
-        self.cells = [(k, v) for k, v in money_cells(td) if v.cell]
+        self.cells = [(k, v) for k, v in ctx.money(td) if v.cell]
         self.dates: dict[int, tuple[str, Val, str]] = {}       # id(val) -> (key, val, why)
         amounts = [(v, x) for _k, v in self.cells if (x := _positive(v)) is not None]
         for key, v in self.cells:

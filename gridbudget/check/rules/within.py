@@ -13,7 +13,7 @@ from ..findings import fmt_value
 from ...model import TableData
 from ..engine import Ctx, Hit, rule
 from ..indicators import money_of
-from .common import (money_cells, amount, BASIC_COLS, checked, col_words, count, FUND_COLS, named_blocks, relation,
+from .common import (amount, BASIC_COLS, checked, col_words, count, FUND_COLS, named_blocks, relation,
                      relation_words, relations, row_label, row_name, sum_terms, sum_tolerance, summed, HUNDRED, money,
                      neq, number, pct, stated, tables, ZERO)
 
@@ -242,7 +242,7 @@ def subitems(ctx: Ctx):
 def negative(ctx: Ctx):
     for td in ctx.sub.tables:
         fields = forms.fields_of(td.kind)
-        for key, v in money_cells(td):
+        for key, v in ctx.money(td):
             f = fields.get(key)
             if f is None:
                 continue                    # a column only the label reader fills (as before: not checked here)
@@ -383,7 +383,7 @@ def _compact_text(v) -> str:
       "但单元格是文本，Excel/WPS 无法对其求和或计算执行率，合计、小计会漏算。", "RULES V15")
 def amount_text(ctx: Ctx):
     for td in ctx.sub.tables:
-        for key, v in money_cells(td):
+        for key, v in ctx.money(td):
             if not isinstance(v.raw, str) or v.is_formula or v.empty:
                 continue
             c = _compact_text(v)
