@@ -107,8 +107,11 @@ def per_workbook(files: list[Path]) -> tuple[list[float], list[float]]:
     from gridbudget.read.book import ReadError
     from gridbudget.read.tables import read_submission
 
+    from gridbudget.batch.workers import tune_gc
+
     for f in files[:20]:
         process_one(Input(str(f), str(f)), None)          # warm caches and imports
+    tune_gc()                                             # as a summarize worker runs
     full, read = [], []
     for f in files:
         t = time.perf_counter()
@@ -171,7 +174,11 @@ def help_time() -> float:
 _ICOUNT = """
 import sys
 from gridbudget.batch import Input, process_one
-for f in sys.argv[2:2 + int(sys.argv[1])]:
+from gridbudget.batch.workers import tune_gc
+files = sys.argv[2:2 + int(sys.argv[1])]
+process_one(Input(files[0], files[0]), None)
+tune_gc()                          # as a summarize worker runs
+for f in files[1:]:
     process_one(Input(f, f), None)
 """
 

@@ -73,6 +73,16 @@ def _cap_memory(mb: int) -> None:
         pass
 
 
+def tune_gc() -> None:
+    """The cyclic garbage collector as a worker runs it: what was loaded before the first file is
+    frozen out of its scans, and it runs after 10,000 new objects rather than 700 (reading a workbook
+    makes tens of thousands, few of them in cycles). Memory stays flat over a batch."""
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+
+
 def _serve(conn, memory_mb: int) -> None:
     """The worker loop: receive (task id, function, args), send (task id, status, payload)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)      # the parent handles Ctrl-C and kills us
@@ -85,6 +95,8 @@ def _serve(conn, memory_mb: int) -> None:
         pass
     _cap_memory(memory_mb)
     from ..errors import UserError
+
+    tune_gc()
 
     while True:
         try:
