@@ -5,6 +5,7 @@ carry other level names (:func:`template_levels`), keyed as the grids key them."
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from .. import forms
 from ..forms import families
@@ -335,6 +336,16 @@ def _label_name(v: Val | None) -> tuple[str, Decimal | None]:
     return split_weight(norm(v.raw))
 
 
+@lru_cache(maxsize=None)
+def _form_labels(top: str) -> tuple[tuple[str, str], ...]:
+    """(label key, the form's name) of every 一级 and 二级 level cell of a template's indicator grid."""
+    out = []
+    for l1key, name, _w, level2 in forms.LEVEL1:
+        out.append((f"{top}.{l1key}.label", name))
+        out += [(f"{top}.{l1key}.{l2key}.label", n2) for l2key, n2, _s in level2]
+    return tuple(out)
+
+
 def _states(row: dict[str, Val], col: str) -> bool:
     v = row.get(col)
     return v is not None and (not v.empty or v.error is not None)
@@ -354,6 +365,9 @@ def template_levels(td: TableData) -> None:
     if not parents:
         return
     top = next(p for p, level in parents if level == 1)
+    fields = td.fields
+    if all((v := fields.get(k)) is not None and v.raw == name for k, name in _form_labels(top)):
+        return          # every level cell as the template wrote it: nothing to re-key
     facts = [v.text() for k, v in td.fields.items() if k.startswith(top + ".") and k.endswith(".label") and not v.empty]
     extra: dict[str, str] = {}
     used: set[str] = set()
