@@ -45,16 +45,16 @@ def _sheet_names(book: Book, sheet: Sheet) -> dict[str, tuple[int, int, int, int
     return names
 
 
-def template_kind(book: Book, sheet: Sheet) -> str | None:
-    names = _sheet_names(book, sheet)
+def template_kind(names: dict[str, tuple[int, int, int, int]]) -> str | None:
+    """The table a sheet was made from by its defined names (:func:`_sheet_names`), None for a sheet not
+    made from a template."""
     for key in forms.TABLES:
         if forms.FORM_MARKER + key in names:
             return key
     return None
 
 
-def read_template_sheet(book: Book, sheet: Sheet, kind: str) -> TableData:
-    names = _sheet_names(book, sheet)
+def read_template_sheet(sheet: Sheet, kind: str, names: dict[str, tuple[int, int, int, int]]) -> TableData:
     targets = forms.name_targets(kind)
     table = TableData(kind, sheet.name, "template")
     columns: dict[str, dict[str, tuple[int, int, int]]] = {}
@@ -156,9 +156,10 @@ def read_book(book: Book) -> Submission:
     for sheet in book.sheets:
         if sheet.name == forms.GUIDE_SHEET:
             continue
-        kind = template_kind(book, sheet)
+        names = _sheet_names(book, sheet)
+        kind = template_kind(names)
         if kind is not None:
-            found.append(read_template_sheet(book, sheet, kind))
+            found.append(read_template_sheet(sheet, kind, names))
             continue
         grid = _Grid(sheet)
         for kind, r1, r2 in segments(grid):

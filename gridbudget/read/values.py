@@ -357,6 +357,14 @@ class Quantity:
     decimals: int | None = None  # decimals shown in the text ("81.20%" -> 2)
 
 
+def _amount(raw: object, value: Decimal | None, empty: bool, error: str | None, unit_seen: str | None) -> Amount:
+    """An Amount, built without the frozen dataclass's ``__init__`` (one ``object.__setattr__`` per field:
+    most of the cost of reading a value). The result is the same frozen, comparable, hashable object."""
+    a = object.__new__(Amount)
+    a.__dict__.update(raw=raw, value=value, empty=empty, error=error, unit_seen=unit_seen)
+    return a
+
+
 # ---------------------------------------------------------------------------
 # Amounts
 # ---------------------------------------------------------------------------
@@ -421,7 +429,7 @@ def _short(text: str, n: int = 40) -> str:
 
 
 def _amount_error(raw: object, text: str, kind: str = "金额") -> Amount:
-    return Amount(raw=raw, value=None, empty=False, error=f"无法识别的{kind}：“{_short(text)}”", unit_seen=None)
+    return _amount(raw=raw, value=None, empty=False, error=f"无法识别的{kind}：“{_short(text)}”", unit_seen=None)
 
 
 def parse_amount(raw: object, *, unit: str = "万元") -> Amount:
@@ -435,25 +443,25 @@ def parse_amount(raw: object, *, unit: str = "万元") -> Amount:
     if target_exp is None:
         raise ValueError(f"不支持的金额单位：“{unit}”")
     if raw is None:
-        return Amount(raw=raw, value=None, empty=True, error=None, unit_seen=None)
+        return _amount(raw=raw, value=None, empty=True, error=None, unit_seen=None)
     if isinstance(raw, str):
         t = normalize_text(raw)
         if _is_blank_text(t):
-            return Amount(raw=raw, value=None, empty=True, error=None, unit_seen=None)
+            return _amount(raw=raw, value=None, empty=True, error=None, unit_seen=None)
         parsed = _amount_text(_compact(t))
         if parsed is None:
             return _amount_error(raw, t)
         d, seen = parsed
         if seen is not None and seen != unit:
             d = _shift(d, _MONEY_EXP[seen] - target_exp)
-        return Amount(raw=raw, value=d, empty=False, error=None, unit_seen=seen)
+        return _amount(raw=raw, value=d, empty=False, error=None, unit_seen=seen)
     try:
         d = _number_to_decimal(raw)
     except _NotANumber:
         return _amount_error(raw, str(raw))
     if d is None:
-        return Amount(raw=raw, value=None, empty=True, error=None, unit_seen=None)
-    return Amount(raw=raw, value=d, empty=False, error=None, unit_seen=None)
+        return _amount(raw=raw, value=None, empty=True, error=None, unit_seen=None)
+    return _amount(raw=raw, value=d, empty=False, error=None, unit_seen=None)
 
 
 # ---------------------------------------------------------------------------
@@ -558,13 +566,22 @@ class _Unreadable(Exception):
     """Raised inside quantity parsing with the Chinese reason as its message."""
 
 
+_Q_DEFAULTS: dict[str, object] = {
+    "op": None, "value": None, "upper": None, "unit": None, "approx": None,
+    "qualitative": False, "text": None, "empty": False, "error": None, "decimals": None,
+}  # fmt: skip
+
+
 def _q(raw: object, **kw: object) -> Quantity:
-    base: dict[str, object] = {
-        "op": None, "value": None, "upper": None, "unit": None, "approx": None,
-        "qualitative": False, "text": None, "empty": False, "error": None,
-    }  # fmt: skip
-    base.update(kw)
-    return Quantity(raw=raw, **base)  # type: ignore[arg-type]
+    """A Quantity with the fields not given at their defaults (built as :func:`_amount` builds an Amount)."""
+    if not kw.keys() <= _Q_DEFAULTS.keys():
+        raise TypeError(f"Quantity has no field {sorted(kw.keys() - _Q_DEFAULTS.keys())}")
+    q = object.__new__(Quantity)
+    d = q.__dict__
+    d["raw"] = raw
+    d.update(_Q_DEFAULTS)
+    d.update(kw)
+    return q
 
 
 def _money_unit(value: Decimal, mult: str | None, unit: str | None) -> tuple[Decimal, str | None]:
@@ -830,30 +847,30 @@ def _parse_simple(
     raw: object, num_re: re.Pattern[str], cn_re: re.Pattern[str], kind: str
 ) -> Amount:
     if raw is None:
-        return Amount(raw=raw, value=None, empty=True, error=None, unit_seen=None)
+        return _amount(raw=raw, value=None, empty=True, error=None, unit_seen=None)
     if isinstance(raw, str):
         t = normalize_text(raw)
         if _is_blank_text(t):
-            return Amount(raw=raw, value=None, empty=True, error=None, unit_seen=None)
+            return _amount(raw=raw, value=None, empty=True, error=None, unit_seen=None)
         c = _compact(t).translate(_MINUS_TABLE)
         m = num_re.fullmatch(c)
         if m is not None:
             d = Decimal(m["num"])
             if m.groupdict().get("sign") == "-":
                 d = -d
-            return Amount(raw=raw, value=d, empty=False, error=None, unit_seen=m["unit"])
+            return _amount(raw=raw, value=d, empty=False, error=None, unit_seen=m["unit"])
         m = cn_re.fullmatch(c)
         d2 = chinese_number(m["cn"]) if m is not None else None
         if m is None or d2 is None:
             return _amount_error(raw, t, kind)
-        return Amount(raw=raw, value=d2, empty=False, error=None, unit_seen=m["unit"])
+        return _amount(raw=raw, value=d2, empty=False, error=None, unit_seen=m["unit"])
     try:
         d3 = _number_to_decimal(raw)
     except _NotANumber:
         return _amount_error(raw, str(raw), kind)
     if d3 is None:
-        return Amount(raw=raw, value=None, empty=True, error=None, unit_seen=None)
-    return Amount(raw=raw, value=d3, empty=False, error=None, unit_seen=None)
+        return _amount(raw=raw, value=None, empty=True, error=None, unit_seen=None)
+    return _amount(raw=raw, value=d3, empty=False, error=None, unit_seen=None)
 
 
 def parse_score(raw: object) -> Amount:
@@ -871,7 +888,7 @@ def parse_count(raw: object) -> Amount:
         return a
     if a.value != a.value.to_integral_value():
         text = normalize_text(raw) if isinstance(raw, str) else str(raw)
-        return Amount(raw=raw, value=None, empty=False, error=f"人数应为整数：“{text}”", unit_seen=a.unit_seen)
+        return _amount(raw=raw, value=None, empty=False, error=f"人数应为整数：“{text}”", unit_seen=a.unit_seen)
     return replace(a, value=Decimal(int(a.value)))
 
 
