@@ -15,7 +15,7 @@ from typing import Any
 from . import forms
 from .forms.cells import parse_a1
 from .forms.families import Family, family as family_of
-from .read.values import (Amount, Quantity, is_blank, normalize_text, parse_amount, parse_count, parse_quantity,
+from .read.values import (Amount, Quantity, _is_blank_text, is_blank, normalize_text, parse_amount, parse_count, parse_quantity,
                      parse_rate, parse_score)
 
 _YEAR_RE = re.compile(r"(?<!\d)((?:19|20|21)\d{2})(?!\d)")
@@ -79,7 +79,9 @@ class Val:
     def empty(self) -> bool:
         v = self._empty
         if v is None:
-            v = self._empty = self.error is None and not self.uncomputed and is_blank(self.raw)
+            raw = self.raw
+            v = self._empty = self.error is None and not self.uncomputed and (
+                _is_blank_text(self.text()) if type(raw) is str else is_blank(raw))     # (text() is kept)
         return v
 
     @property

@@ -92,8 +92,8 @@ def _cut(raw: bytes, tag: bytes) -> tuple[bytes, bytes | None]:
 
 
 # <definedName> as Excel, WPS and openpyxl write it (a template's name table holds hundreds)
-_DEFINED_NAME = re.compile(rb'<definedName name="([^"<>&]*)"(?: localSheetId="([0-9]{1,5})")?(?: hidden="[a-z01]*")?'
-                           rb'>([^<&]*)</definedName>')
+_DEFINED_NAME = re.compile(r'<definedName name="([^"<>&]*)"(?: localSheetId="([0-9]{1,5})")?(?: hidden="[a-z01]*")?'
+                           r'>([^<&]*)</definedName>')
 
 
 def _defined_names(part: bytes) -> list[tuple[str, str | None, str]] | None:
@@ -101,13 +101,14 @@ def _defined_names(part: bytes) -> list[tuple[str, str | None, str]] | None:
     of workbook.xml (UTF-8); None unless every entry has the usual shape, for lxml to read it."""
     if b"&" in part:
         return None
-    found = _DEFINED_NAME.findall(part)
-    if len(found) != part.count(b"<definedName ") or part.count(b"<") != 2 * len(found) + 2:
-        return None
     try:
-        return [(n.decode(), local.decode() if local else None, text.decode()) for n, local, text in found]
+        text = part.decode("utf-8")
     except UnicodeDecodeError:
         return None
+    found = _DEFINED_NAME.findall(text)
+    if len(found) != text.count("<definedName ") or text.count("<") != 2 * len(found) + 2:
+        return None
+    return [(n, local or None, ref) for n, local, ref in found]
 
 
 def _utf8(raw: bytes) -> bool:
