@@ -51,14 +51,18 @@ def _comparable(t: Quantity, a: Quantity) -> tuple[Decimal, Decimal, Decimal | N
 
 def assess(ind: Indicator, profile: Profile) -> Assessment:
     """Judge an indicator (memoised on the indicator for the same profile and values)."""
-    t, a = ind.row.get("target"), ind.row.get("actual")
-    memo = ind.__dict__.setdefault("_assess", {})
-    hit = memo.get(id(profile))
+    row = ind.row
+    t, a = row.get("target"), row.get("actual")
+    d = ind.__dict__
+    hit = d.get("_assessed")            # the last profile's (one per run, nearly always)
     if hit is not None and hit[0] is profile and hit[1] is t and hit[2] is a:
         return hit[3]
-    result = _assess(ind, profile)
-    memo[id(profile)] = (profile, t, a, result)     # references held: identities stay valid
-    return result
+    memo = d.setdefault("_assess", {})
+    hit = memo.get(id(profile))
+    if hit is None or hit[0] is not profile or hit[1] is not t or hit[2] is not a:
+        hit = memo[id(profile)] = (profile, t, a, _assess(ind, profile))   # references held: identities stay valid
+    d["_assessed"] = hit
+    return hit[3]
 
 
 def _assess(ind: Indicator, profile: Profile) -> Assessment:

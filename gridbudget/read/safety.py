@@ -271,7 +271,7 @@ def _parser():
 
 
 def _has_doctype(raw: bytes) -> bool:
-    return b"<!DOCTYPE" in raw or b"<!ENTITY" in raw
+    return b"<!" in raw and (b"<!DOCTYPE" in raw or b"<!ENTITY" in raw)
 
 
 def _parse_xml(raw: bytes, file: str, name: str, part: str):
