@@ -143,6 +143,8 @@ def _rows(td: TableData) -> Iterator[tuple[Callable[[], str], list[tuple[str, Va
     for block, rows in td.blocks.items():
         keys = {c: f"{block}.{c}" for c in cols}
         money = {c for c, k in keys.items() if forms.column_kind(td.kind, k) == forms.MONEY}
+        if not money:
+            continue            # (indicator blocks)
         for row in rows:
             items = [(keys[c], v) for c, v in row.items() if c in money]
 
