@@ -13,7 +13,8 @@ broken) and measures, on the same files in one run:
 * gridbudget's per-workbook read + validate + score time (median, p90), in process;
 * ``gridbudget summarize`` wall time and peak memory (whole process tree) with
   ``--jobs 1`` and ``--jobs 2``;
-* baselines: ``openpyxl.load_workbook`` of each file one by one in one process, and
+* baselines: ``openpyxl.load_workbook`` of each file one by one in one process (taking turns with
+  gridbudget 20 files at a time, so both medians see the same machine state), and
   reading every sheet's values with python-calamine;
 * ``gridbudget --help`` start-up time;
 * with ``--instructions``: CPU instructions per workbook counted by valgrind, which do not vary
@@ -102,39 +103,23 @@ def run_measured(cmd: list[str]) -> tuple[float, float]:
     return wall, peak / 1024
 
 
-def per_workbook(files: list[Path]) -> tuple[list[float], list[float]]:
-    """(read + validate + score, read alone) seconds per readable workbook."""
-    from gridbudget.batch import Input, process_one
-    from gridbudget.read.book import ReadError
-    from gridbudget.read.tables import read_submission
-
-    from gridbudget.batch.workers import tune_gc
-
-    for f in files[:20]:
-        process_one(Input(str(f), str(f)), None)          # warm caches and imports
-    tune_gc()                                             # as a summarize worker runs
-    full, read = [], []
-    for f in files:
-        t = time.perf_counter()
-        r = process_one(Input(str(f), str(f)), None)
-        if not r.read_error:
-            full.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            try:
-                read_submission(f)
-            except ReadError:
-                continue
-            read.append(time.perf_counter() - t)
-    return full, read
-
-
-def openpyxl_times(files: list[Path]) -> list[float]:
+def paired_times(files: list[Path], block: int = 20) -> tuple[list[float], list[float], list[float]]:
+    """(read + validate + score, read alone, openpyxl's load_workbook) seconds per workbook. Each runs in a
+    loop of its own over ``block`` files at a time, the loops taking turns: both medians then see the same
+    state of a shared machine (its speed drifts within minutes), each with its own code warm in the CPU's
+    caches, as on the reference run. gridbudget runs as a summarize worker does (:func:`tune_gc`);
+    openpyxl with the interpreter's default collection thresholds, as on the reference run."""
+    import gc
     import warnings
 
     import openpyxl
 
-    out = []
-    for f in files:
+    from gridbudget.batch import Input, process_one
+    from gridbudget.batch.workers import tune_gc
+    from gridbudget.read.book import ReadError
+    from gridbudget.read.tables import read_submission
+
+    def load(f: Path) -> float:
         t = time.perf_counter()
         try:
             with warnings.catch_warnings():
@@ -142,8 +127,31 @@ def openpyxl_times(files: list[Path]) -> list[float]:
                 openpyxl.load_workbook(f)
         except Exception:  # noqa: BLE001 - broken files fail fast; count their time too
             pass
-        out.append(time.perf_counter() - t)
-    return out
+        return time.perf_counter() - t
+
+    for f in files[:20]:
+        process_one(Input(str(f), str(f)), None)          # warm caches and imports
+        load(f)
+    tune_gc()                                             # as a summarize worker runs
+    worker = gc.get_threshold()
+    full, read, opx = [], [], []
+    for i in range(0, len(files), block):
+        part = files[i : i + block]
+        for f in part:
+            t = time.perf_counter()
+            r = process_one(Input(str(f), str(f)), None)
+            if not r.read_error:
+                full.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                try:
+                    read_submission(f)
+                    read.append(time.perf_counter() - t)
+                except ReadError:
+                    pass
+        gc.set_threshold(700, 10, 10)
+        opx += [load(f) for f in part]
+        gc.set_threshold(*worker)
+    return full, read, opx
 
 
 def calamine_times(files: list[Path]) -> list[float]:
@@ -234,8 +242,7 @@ def main(argv: list[str]) -> int:
 
     files = generate(args.data / f"n{args.n}", args.n)
     ms = lambda xs: statistics.median(xs) * 1000  # noqa: E731
-    per, read = per_workbook(files)
-    opx = openpyxl_times(files)
+    per, read, opx = paired_times(files)
     cal = calamine_times(files)
     with tempfile.TemporaryDirectory() as tmp:
         j1 = run_measured(summarize_cmd(args.data / f"n{args.n}", Path(tmp) / "s1.xlsx", 1))

@@ -76,7 +76,8 @@ _UNUSED_SHEET_PARTS = (b"dataValidations", b"extLst")
 
 def _cut(raw: bytes, tag: bytes) -> tuple[bytes, bytes | None]:
     """(``raw`` without its one ``<tag …>…</tag>`` element, that element); (``raw``, None) when the
-    element is absent, repeated, empty-tagged or holds anything but elements and text."""
+    element is absent, repeated or self-closed, or holds a comment, CDATA or a processing instruction
+    (which could hide its tags). Unused elements only: what is cut out is never checked by a parser."""
     start = raw.find(b"<" + tag)
     if start < 0 or raw[start + len(tag) + 1 : start + len(tag) + 2] not in (b" ", b">"):
         return raw, None
