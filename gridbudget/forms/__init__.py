@@ -77,13 +77,15 @@ class Sum:
 
 @dataclass(frozen=True)
 class Ratio:
-    """A rate: numerator ÷ denominator, left empty while the denominator is not positive."""
+    """A rate: numerator ÷ denominator, left empty while the numerator is blank or the denominator is
+    not positive (a handed-out workbook with its budgets filled in shows no 0.00% before the unit
+    types what it spent)."""
 
     num: str
     den: str
 
     def formula(self) -> str:
-        return f'IF(N({{{self.den}}})>0,{{{self.num}}}/{{{self.den}}},"")'
+        return f'IF(AND(N({{{self.den}}})>0,{{{self.num}}}<>""),{{{self.num}}}/{{{self.den}}},"")'
 
 
 Relation = Union[Sum, Ratio]
