@@ -72,38 +72,31 @@ class Ctx:
     profile: Profile
     previous: Submission | None = None
     report: str | None = None          # the report's text, when given (report prose vs tables)
-    _inds: dict | None = None
-    _cells: dict | None = None
+    _memo: dict | None = None
 
-    def inds(self, td: TableData) -> list:
-        """The table's 三级指标 rows, listed once per validation run."""
-        if self._inds is None:
-            self._inds = {}
-        got = self._inds.get(id(td))
-        if got is None or got[0] is not td:
-            got = self._inds[id(td)] = (td, td.indicators())
+    def per_table(self, what: str, td: TableData, make: Callable[[TableData], Any]) -> Any:
+        """``make(td)``, computed once per validation run and table (rules share what they derive)."""
+        if self._memo is None:
+            self._memo = {}
+        got = self._memo.get((what, id(td)))
+        if got is None or got[0] is not td:          # (the table object held: its id stays its own)
+            got = self._memo[(what, id(td))] = (td, make(td))
         return got[1]
 
+    def inds(self, td: TableData) -> list:
+        """The table's 三级指标 rows."""
+        return self.per_table("inds", td, TableData.indicators)
+
     def cells(self, td: TableData) -> list[tuple[str, str | None, Val]]:
-        """(key, kind, value) of every cell the table read (:func:`.rules.common.table_cells`), listed
-        once per validation run: several rules walk them all."""
-        return self._table_cells(td)[1]
+        """(key, kind, value) of every cell the table read (:func:`.rules.common.table_cells`): several
+        rules walk them all."""
+        from .rules.common import table_cells
+
+        return self.per_table("cells", td, lambda t: list(table_cells(t)))
 
     def money(self, td: TableData) -> list[tuple[str, Val]]:
         """(key, value) of every money cell of the table, in the order of :meth:`cells`."""
-        return self._table_cells(td)[2]
-
-    def _table_cells(self, td: TableData) -> tuple:
-        if self._cells is None:
-            self._cells = {}
-        got = self._cells.get(id(td))
-        if got is None or got[0] is not td:
-            from .rules.common import table_cells
-
-            cells = list(table_cells(td))
-            money = forms.MONEY
-            got = self._cells[id(td)] = (td, cells, [(key, v) for key, kind, v in cells if kind == money])
-        return got
+        return self.per_table("money", td, lambda t: [(key, v) for key, kind, v in self.cells(t) if kind == forms.MONEY])
 
 
 def _finding(rule_: Rule, hit: Hit, file: str, severity: str) -> Finding:

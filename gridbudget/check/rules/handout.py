@@ -146,10 +146,10 @@ def figure_changed(ctx: Ctx):
 def _matches(ctx: Ctx, td, rows: list[_Declared]):
     """(matched, renamed, dropped, added) of a table's declared indicators against its rows now:
     matched and renamed are (declared, indicator) pairs, dropped declared rows, added indicators."""
-    memo = ctx.__dict__.setdefault("_handout_matches", {})
-    got = memo.get(id(td))
-    if got is not None:
-        return got
+    return ctx.per_table("handout_matches", td, lambda t: _match(ctx, t, rows))
+
+
+def _match(ctx: Ctx, td, rows: list[_Declared]):
     declared = [d for d in rows if d.block.startswith("ind.") and d.name]
     now = [ind for ind in ctx.inds(td) if ind.name]
     by_name: dict[str, list] = {}
@@ -174,8 +174,7 @@ def _matches(ctx: Ctx, td, rows: list[_Declared]):
         else:
             dropped.append(d)
     added = [i for i in now if id(i) not in used] if declared else []
-    memo[id(td)] = got = (matched, renamed, dropped, added)
-    return got
+    return matched, renamed, dropped, added
 
 
 def _same(handed: str, now: str) -> bool:

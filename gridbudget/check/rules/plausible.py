@@ -60,11 +60,7 @@ def _positive(v: Val | None) -> Decimal | None:
 
 def _table(ctx: Ctx, td: TableData) -> "_Table":
     """The table's money cells, read once per validation run (both W- rules use them)."""
-    memo = ctx.__dict__.setdefault("_plausible", {})
-    got = memo.get(id(td))
-    if got is None or got.td is not td:
-        got = memo[id(td)] = _Table(ctx, td)
-    return got
+    return ctx.per_table("plausible", td, lambda t: _Table(ctx, t))
 
 
 class _Table:
