@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 from functools import lru_cache
 
@@ -586,6 +586,12 @@ def _q(raw: object, **kw: object) -> Quantity:
     d.update(_Q_DEFAULTS)
     d.update(kw)
     return q
+
+
+# the two builders set every field of their dataclass, no more (checked once, at import)
+if list(_Q_DEFAULTS) != [f.name for f in fields(Quantity)][1:] or \
+        _amount.__code__.co_varnames[:5] != tuple(f.name for f in fields(Amount)):
+    raise ImportError("values: _q / _amount out of step with Quantity / Amount")
 
 
 def _money_unit(value: Decimal, mult: str | None, unit: str | None) -> tuple[Decimal, str | None]:
