@@ -10,7 +10,7 @@ from functools import lru_cache
 from ..forms.cells import col_letter
 from .workbook import Book, Cell, Sheet
 from .limits import MAX_CELLS, MAX_SHEET_XML
-from .safety import _err, _has_doctype, MAX_COL, MAX_ROW, _parse_xml, ReadError, _Zip
+from .safety import _err, MAX_COL, MAX_ROW, _parse_xml, ReadError, _Zip
 from .numfmt import _BUILTIN_FMT, BUILTIN_DATE_FMT, format_info, is_date_format
 
 
@@ -302,14 +302,14 @@ class _OoxmlReader:
 
     def xml_without(self, raw: bytes, part: str, cut: bytes):
         """``raw`` parsed with the unused elements cut out; parsed whole when that does not parse (the
-        cut went wrong), so a broken part is reported as it is."""
-        if _has_doctype(raw):
-            raise _err("unsafe", self.file, self.name, f"，部件 {part}")
+        cut went wrong), so a broken part is reported as it is. (A DOCTYPE stays in the cut text: the
+        parser refuses it either way.)"""
         if cut is not raw:
             try:
                 return _parse_xml(cut, self.file, self.name, part)
-            except ReadError:
-                pass
+            except ReadError as exc:
+                if exc.code != "corrupt":
+                    raise
         return _parse_xml(raw, self.file, self.name, part)
 
     def rels(self, part: str) -> dict[str, tuple[str, str]]:
