@@ -431,6 +431,9 @@ def test_distributed_workbook_recalculates_and_prints_in_libreoffice(handed, tmp
     (out,) = lo.convert([filled], tmp_path / "lo", "xlsx")
     got = openpyxl.load_workbook(out, data_only=True)
     assert abs(got["项目支出自评表-1"]["H5"].value - 56 / 58) < 1e-9        # 执行率 computed
+    # budgets handed out, 全年执行数 not yet typed: no 0.00% before the unit enters what it spent
+    assert got["整体支出自评表"]["E4"].value == 117.98 and got["整体支出自评表"]["F4"].value is None
+    assert got["整体支出自评表"]["H4"].value in (None, "")
     assert got["gb_下发信息"].sheet_state in ("hidden", "veryHidden")      # LibreOffice keeps it hidden, not very hidden
     pages = render_pages(files[0], tmp_path / "png")
     assert len(pages) == 6           # 填表说明, 基础数据表, two pages each for the 整体 and the one 项目 table
